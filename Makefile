@@ -1,0 +1,50 @@
+# The newcomer's path: `make run` serves the site, `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON_VERSION := $(shell cat .python-version)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run setup test test-postgres lint fmt bench audit reliability clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(PY):
+	@interp=""; \
+	for candidate in python$(PYTHON_VERSION) $$HOME/.pyenv/versions/$(PYTHON_VERSION)*/bin/python /usr/bin/python$(PYTHON_VERSION) /usr/local/bin/python$(PYTHON_VERSION); do \
+	  if command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; assert "%d.%d" % sys.version_info[:2] == "$(PYTHON_VERSION)"' 2>/dev/null; then interp=$$candidate; break; fi; \
+	done; \
+	if [ -z "$$interp" ]; then echo "error: Python $(PYTHON_VERSION) is needed (see .python-version); install it, e.g. 'pyenv install $(PYTHON_VERSION)'." >&2; exit 1; fi; \
+	echo "Creating $(VENV) with $$interp"; $$interp -m venv $(VENV)
+
+$(STAMP): $(PY) requirements.txt requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create the virtual environment and install the dependencies
+	@mkdir -p var/mail
+
+run: setup ## Migrate, load the fixtures into a new database and serve on http://127.0.0.1:8000
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py load_content
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup ## Run the whole test suite (SQLite; set DATABASE_URL=postgres://… for PostgreSQL)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup ## Check code and templates (ruff, djhtml)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djhtml --check $$(git ls-files 'templates/*.html' '*/templates/*.html')
+
+fmt: setup ## Format code and templates
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/djhtml $$(git ls-files 'templates/*.html' '*/templates/*.html') || true
+
+clean: ## Remove the virtual environment, the database and generated files
+	rm -rf $(VENV) var staticfiles node_modules

@@ -1,0 +1,341 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+
+class PublishedQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class DatedMixin(models.Model):
+    """A date that the source may give only to the month or the year."""
+
+    date = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def date_display(self):
+        if self.date is None:
+            return ""
+        if self.date_precision == DatePrecision.YEAR:
+            return self.date.strftime("%Y")
+        if self.date_precision == DatePrecision.MONTH:
+            return self.date.strftime("%B %Y")
+        return f"{self.date.day} {self.date.strftime('%B %Y')}"
+
+    @property
+    def date_iso(self):
+        """The date as precise as the source, for <time datetime="…">."""
+        if self.date is None:
+            return ""
+        if self.date_precision == DatePrecision.YEAR:
+            return self.date.strftime("%Y")
+        if self.date_precision == DatePrecision.MONTH:
+            return self.date.strftime("%Y-%m")
+        return self.date.isoformat()
+
+
+# Content --------------------------------------------------------------------
+
+
+class Campaign(models.Model):
+    """The campaign itself; one is current and drives the home page."""
+
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=30, blank=True)
+    objective = models.TextField()
+    summary = models.TextField(blank=True)
+    is_current = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_campaign"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class KeyFact(models.Model):
+    """A figure from the source that shows what is at stake (e.g. 200,000 people in camps)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="key_facts")
+    position = models.PositiveSmallIntegerField(default=0)
+    figure = models.CharField(max_length=50)
+    label = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return f"{self.figure} {self.label}"
+
+
+class Appeal(DatedMixin):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    issuer = models.CharField(max_length=200)
+    addressee = models.CharField(max_length=200)
+    introduction = models.TextField(blank=True)
+    is_published = models.BooleanField("published", default=False)
+    ordering = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ordering", "date", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("campaign:appeal-list") + f"#{self.slug}"
+
+
+class Demand(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="demands")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Milestone(DatedMixin):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    place = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    is_published = models.BooleanField("published", default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("campaign:timeline") + f"#{self.slug}"
+
+
+class Statement(models.Model):
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+    author = models.CharField(max_length=200)
+    organisation = models.CharField(max_length=200, blank=True)
+    date = models.DateField()
+    place = models.CharField(max_length=200, blank=True)
+    occasion = models.CharField(max_length=300, blank=True)
+    summary = models.TextField(
+        blank=True, help_text="One or two sentences for lists, feeds and search engines."
+    )
+    body = models.TextField(help_text="Paragraphs separated by a blank line.")
+    is_published = models.BooleanField("published", default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("campaign:statement-detail", kwargs={"slug": self.slug})
+
+
+class Contact(models.Model):
+    """The organisation's contact details, shown on /about/ and in the footer."""
+
+    name = models.CharField(max_length=200)
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    fax = models.CharField(max_length=50, blank=True)
+    email = models.EmailField(blank=True)
+    website = models.URLField(blank=True)
+    facebook_url = models.URLField(blank=True)
+    twitter_url = models.URLField(blank=True)
+    youtube_url = models.URLField(blank=True)
+    is_current = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "contact details"
+        verbose_name_plural = "contact details"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_contact"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+# Petition -------------------------------------------------------------------
+
+
+class PetitionQuerySet(models.QuerySet):
+    def published(self):
+        return self.exclude(state=Petition.State.DRAFT)
+
+    def open(self):
+        now = timezone.now()
+        return self.filter(state=Petition.State.OPEN, opens_at__lte=now).filter(
+            Q(closes_at__isnull=True) | Q(closes_at__gt=now)
+        )
+
+
+class Petition(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        DELIVERED = "delivered", "Delivered"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    ask = models.TextField(help_text="The petition text supporters sign.")
+    description = models.TextField(blank=True, help_text="Why this petition: context shown above the form.")
+    addressee = models.CharField(max_length=200, help_text="e.g. the UN Human Rights Council")
+    goal = models.PositiveIntegerField(default=10000)
+    opens_at = models.DateTimeField(default=timezone.now)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State, default=State.DRAFT)
+    delivered_on = models.DateField(null=True, blank=True)
+    delivered_to = models.CharField(max_length=200, blank=True)
+    is_featured = models.BooleanField(default=False, help_text="Shown on the home page and at /petition/.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PetitionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_featured", "-opens_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_featured"], condition=Q(is_featured=True), name="one_featured_petition"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="delivered") | Q(delivered_on__isnull=False),
+                name="delivered_petition_has_date",
+                violation_error_message="A delivered petition needs its delivery date.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("campaign:petition-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_open(self):
+        now = timezone.now()
+        return (
+            self.state == self.State.OPEN
+            and self.opens_at <= now
+            and (self.closes_at is None or self.closes_at > now)
+        )
+
+
+class ConsentWording(models.Model):
+    """The consent text shown with the form; every signature keeps the version it agreed to."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="consent_wordings")
+    version = models.PositiveIntegerField()
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["petition", "-version"]
+        get_latest_by = "version"
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "version"], name="one_consent_version_per_petition"),
+        ]
+
+    def __str__(self):
+        return f"{self.petition} consent v{self.version}"
+
+
+class Signature(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending confirmation"
+        CONFIRMED = "confirmed", "Confirmed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        SUSPECTED = "suspected", "Suspected"
+        INVALIDATED = "invalidated", "Invalidated"
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures")
+    name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=254)
+    email_normalised = models.CharField(max_length=254)
+    country = CountryField(blank=True)
+    comment = models.TextField(max_length=500, blank=True)
+    show_name = models.BooleanField("show my name publicly", default=False)
+    keep_informed = models.BooleanField("keep me informed", default=False)
+    consent_wording = models.ForeignKey(ConsentWording, on_delete=models.PROTECT, related_name="signatures")
+    consented_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=12, choices=State, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # A keyed hash (HMAC) of the client IP; the raw address is never stored.
+    ip_hash = models.CharField(max_length=64, blank=True)
+    referrer = models.ForeignKey(
+        "coalition.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="signatures"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("export_signature", "Can export signatures as CSV")]
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "email_normalised"], name="one_signature_per_email"),
+        ]
+        indexes = [
+            models.Index(fields=["petition", "state"], name="signature_petition_state"),
+            models.Index(fields=["petition", "state", "confirmed_at"], name="signature_recent_confirmed"),
+            models.Index(fields=["ip_hash", "created_at"], name="signature_ip_recent"),
+            models.Index(fields=["state", "created_at"], name="signature_state_created"),
+        ]
+
+    def __str__(self):
+        return f"Signature #{self.pk} ({self.get_state_display()})"
+
+
+class SignatureExport(models.Model):
+    """An audit record of every CSV export of supporter data."""
+
+    user = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    rows = models.PositiveIntegerField(default=0)
+    description = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Export of {self.rows} rows by {self.user} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,152 @@
+"""Site-wide pieces: health check, robots.txt, error pages, security headers, settings."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import OperationalError
+from django.test import Client
+from django.urls import path
+
+from campaign import urls as root_urls
+
+
+def test_healthz_reports_ok_when_database_answers(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_reports_503_when_database_fails(client, db, monkeypatch):
+    class UnreachableDatabase:
+        def cursor(self):
+            raise OperationalError("connection refused")
+
+    monkeypatch.setattr("campaign.views.connection", UnreachableDatabase())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+
+
+def test_robots_txt_points_to_sitemap_and_hides_admin(client, db):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    body = response.content.decode()
+    assert "Disallow: /admin/" in body
+    assert "Sitemap: http://testserver/sitemap.xml" in body
+
+
+def test_unknown_page_gets_styled_404(client, db):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+    assert b'<a class="skip-link"' in response.content
+
+
+def _boom(request):
+    raise RuntimeError("secret internal detail")
+
+
+def _db_down(request):
+    raise OperationalError("server closed the connection unexpectedly")
+
+
+urlpatterns = [
+    path("boom/", _boom),
+    path("db-down/", _db_down),
+    *root_urls.urlpatterns,
+]
+handler500 = root_urls.handler500
+handler404 = root_urls.handler404
+
+
+@pytest.mark.urls("campaign.tests.test_site")
+def test_server_error_shows_styled_page_without_traceback(db):
+    client = Client(raise_request_exception=False)
+    response = client.get("/boom/")
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+    assert b"secret internal detail" not in response.content
+    assert b"Traceback" not in response.content
+
+
+@pytest.mark.urls("campaign.tests.test_site")
+def test_lost_database_gets_503_with_retry_after(db):
+    client = Client(raise_request_exception=False)
+    response = client.get("/db-down/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert b"Temporarily unavailable" in response.content
+
+
+def test_csrf_failure_gets_styled_403(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/admin/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert b"This form has expired" in response.content
+
+
+def test_pages_carry_security_headers(client, db):
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def _settings_with(env):
+    """Import the settings module in a fresh interpreter with exactly these variables."""
+    base = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import campaign.settings as s; print(s.DEBUG, s.ALLOWED_HOSTS)"],
+        env=base | env,
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+    )
+
+
+def test_missing_secret_key_stops_start_up_when_debug_is_off():
+    result = _settings_with({"ALLOWED_HOSTS": "example.org", "IP_HASH_KEY": "k"})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_missing_allowed_hosts_stops_start_up_when_debug_is_off():
+    result = _settings_with({"SECRET_KEY": "s", "IP_HASH_KEY": "k"})
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_debug_runs_with_development_defaults():
+    result = _settings_with({"DEBUG": "1"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("True")
+
+
+def test_check_deploy_with_production_variables_has_no_warnings():
+    env = {
+        "SECRET_KEY": "a-long-production-secret-" + "x" * 40,
+        "IP_HASH_KEY": "another-production-secret",
+        "ALLOWED_HOSTS": "campaign.example.org",
+        "EMAIL_URL": "smtp://user:pass@smtp.example.org:587?tls=1",
+        "DJANGO_SETTINGS_MODULE": "campaign.settings",
+    }
+    base = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=base | env,
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

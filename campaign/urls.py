@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from campaign import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("admin/", admin.site.urls),
+    path("coalition/", include("coalition.urls")),
+    path("testimonies/", include("testimonies.urls")),
+    path("", include("campaign.site_urls")),
+]
+
+handler400 = "campaign.views.bad_request"
+handler403 = "campaign.views.permission_denied"
+handler404 = "campaign.views.page_not_found"
+handler500 = "campaign.views.server_error"
