@@ -151,6 +151,7 @@ def parse_database_url(url):
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         pool_min = int(query.pop("pool_min", env_int("DATABASE_POOL_MIN", 1)))
         pool_max = int(query.pop("pool_max", env_int("DATABASE_POOL_MAX", 8)))
+        test_name = query.pop("test_name", None)
         options = dict(query)
         if pool_max > 0:
             # psycopg's pool replaces persistent connections (CONN_MAX_AGE stays 0).
@@ -165,7 +166,8 @@ def parse_database_url(url):
             "OPTIONS": options,
             "CONN_MAX_AGE": 0,
             "CONN_HEALTH_CHECKS": False,
-            "TEST": {"NAME": query.get("test_name") or None},
+            # ?test_name=… lets parallel test runs use separate test databases.
+            "TEST": {"NAME": test_name},
         }
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parts.scheme!r} is not supported.")
 
@@ -308,7 +310,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "campaign.views.csrf_failure"
+CSRF_FAILURE_VIEW = "campaign.views.site.csrf_failure"
 if env("SECURE_PROXY_SSL_HEADER"):
     # e.g. "HTTP_X_FORWARDED_PROTO,https" behind a TLS-terminating proxy.
     SECURE_PROXY_SSL_HEADER = tuple(env_list("SECURE_PROXY_SSL_HEADER"))

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from campaign import views
+from campaign.views import site as views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -12,7 +12,7 @@ urlpatterns = [
     path("", include("campaign.site_urls")),
 ]
 
-handler400 = "campaign.views.bad_request"
-handler403 = "campaign.views.permission_denied"
-handler404 = "campaign.views.page_not_found"
-handler500 = "campaign.views.server_error"
+handler400 = "campaign.views.site.bad_request"
+handler403 = "campaign.views.site.permission_denied"
+handler404 = "campaign.views.site.page_not_found"
+handler500 = "campaign.views.site.server_error"

@@ -24,7 +24,7 @@ def test_healthz_reports_503_when_database_fails(client, db, monkeypatch):
         def cursor(self):
             raise OperationalError("connection refused")
 
-    monkeypatch.setattr("campaign.views.connection", UnreachableDatabase())
+    monkeypatch.setattr("campaign.views.site.connection", UnreachableDatabase())
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"

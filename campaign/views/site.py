@@ -75,10 +75,3 @@ def server_error(request):
         # The context processors may need the database: render without the request.
         return _error_page(None, "503.html", 503, headers={"Retry-After": "30"})
     return _error_page(None, "500.html", 500)
-
-
-# Campaign pages ----------------------------------------------------------------
-
-
-def home(request):
-    return HttpResponse(loader.render_to_string("campaign/home.html", {}, request=request))

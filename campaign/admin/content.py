@@ -1,0 +1,1 @@
+"""Admin for campaign content: campaign, appeals and demands, milestones, statements, contact."""

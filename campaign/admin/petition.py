@@ -1,0 +1,1 @@
+"""Admin for petitions and supporters' signatures (the "Supporter data" group only)."""

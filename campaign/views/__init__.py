@@ -1,0 +1,1 @@
+"""Views of the campaign app: site-wide pieces, content pages, the petition."""
