@@ -8,10 +8,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run setup test test-postgres lint fmt bench audit reliability clean
+.PHONY: help run setup test test-postgres lint fmt bench audit reliability clean node_modules
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
 $(PY):
 	@interp=""; \
@@ -35,6 +35,18 @@ run: setup ## Migrate, load the fixtures into a new database and serve on http:/
 
 test: setup ## Run the whole test suite (SQLite; set DATABASE_URL=postgres://… for PostgreSQL)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Node tools for the accessibility checks (axe-core, the Nu HTML Checker, Lighthouse), pinned in
+# package-lock.json. --ignore-scripts: none needs an install script, and vnu-jar's would fetch a Java.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROME_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts
+	@touch $(NODE_STAMP)
+
+node_modules: $(NODE_STAMP) ## Install the pinned Node tools (axe-core, vnu-jar, lighthouse) with npm ci
+
+audit: setup node_modules ## Lighthouse scores for the home, petition and a testimony page (var/audit/)
+	$(PY) scripts/audit.py
 
 lint: setup ## Check code and templates (ruff, djhtml)
 	$(VENV)/bin/ruff check .
