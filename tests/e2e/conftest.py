@@ -45,9 +45,8 @@ class PageProblems:
             self.messages.append(f"console {message.type}: {message.text}")
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url)
+def new_page(context):
+    """A page of ``context`` that records console errors and CSP violations (see assert_no_problems)."""
     page = context.new_page()
     page.problems = PageProblems(page)
     # Collect CSP violations reported to the page itself.
@@ -56,7 +55,13 @@ def page(browser, live_server):
         "document.addEventListener('securitypolicyviolation', e => "
         "window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
     )
-    yield page
+    return page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    yield new_page(context)
     context.close()
 
 
