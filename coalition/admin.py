@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count, Q
+from django_countries.filters import CountryFilter
 
 from coalition.models import Member
 
@@ -18,7 +19,8 @@ class MemberAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["name"]
     list_editable = ["is_published", "ordering"]
-    list_filter = ["is_published", "kind", "country"]
+    # Only the countries members have, not all 249.
+    list_filter = ["is_published", "kind", ("country", CountryFilter)]
     search_fields = ["name", "acronym", "description", "role"]
     prepopulated_fields = {"slug": ["name"]}
     list_per_page = 100

@@ -77,3 +77,13 @@ def test_member_admin_search_finds_by_acronym(editor_client):
     assert [m.name for m in response.context["cl"].result_list] == [
         "International Federation for Human Rights"
     ]
+
+
+def test_country_filter_offers_only_the_countries_members_have(editor_client):
+    make_member(name="Kontras", country="ID")
+    make_member(name="Odhikar", country="BD")
+    response = editor_client.get(reverse("admin:coalition_member_changelist"), {"country": "ID"})
+    assert [m.name for m in response.context["cl"].result_list] == ["Kontras"]
+    content = response.content.decode()
+    assert "Bangladesh" in content
+    assert "Zimbabwe" not in content
