@@ -52,9 +52,9 @@ class Page:
 # Opening pages ----------------------------------------------------------------
 
 
-def open_page(page, spec, site):
-    """Bring ``page`` to ``spec`` and return the navigation response (its status and HTML source)."""
-    path = spec.resolve(site)
+def open_page(page, spec, path):
+    """Bring ``page`` to ``spec`` at ``path`` (``spec.resolve(site)``, called once per test: it may create
+    a signature) and return the navigation response (its status and HTML source)."""
     response = page.goto(path)
     if spec.action == "get":
         return response
@@ -136,17 +136,24 @@ REFLOW = (
     }
     return false;
   };
-  const cut = [];
-  for (const el of document.body.querySelectorAll('*')) {
+  const wide = (el) => {
     const rect = el.getBoundingClientRect();
-    if (rect.width <= 1 || rect.height <= 1 || rect.right <= width + 1) continue;
-    if (getComputedStyle(el).visibility === 'hidden') continue;
+    return rect.width > 1 && rect.height > 1 && rect.right > width + 1 &&
+      getComputedStyle(el).visibility !== 'hidden' && !scrolls(el);
+  };
+  const cut = [], causes = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (!wide(el)) continue;
+    const right = Math.round(el.getBoundingClientRect().right);
+    // The outermost box that sticks out is where the sideways scrolling starts.
+    if (el.parentElement && !wide(el.parentElement)) causes.push(`${describe(el)} reaches ${right}px`);
     const hasText = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
-    if (!hasText && !el.matches('a, button, input, select, textarea, img, svg, summary')) continue;
-    if (scrolls(el)) continue;
-    cut.push(`${describe(el)} reaches ${Math.round(rect.right)}px`);
+    if (hasText || el.matches('a, button, input, select, textarea, img, svg, summary')) {
+      cut.push(`${describe(el)} reaches ${right}px`);
+    }
   }
-  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: width, cut: cut.slice(0, 8)};
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: width,
+          cut: cut.slice(0, 8), causes: causes.slice(0, 5)};
 }"""
 )
 
@@ -281,7 +288,7 @@ def layout_findings(page, label):
     if reflow["scrollWidth"] > reflow["innerWidth"]:
         findings.append(
             f"reflow {label}: the page scrolls sideways (scrollWidth {reflow['scrollWidth']}px "
-            f"> {reflow['innerWidth']}px)"
+            f"> {reflow['innerWidth']}px); it starts at: {'; '.join(reflow['causes']) or 'unknown'}"
         )
     findings += [f"reflow {label}: cut off or overflowing: {item}" for item in reflow["cut"]]
     findings += [f"target size {label}: {item}" for item in page.evaluate(TARGETS, MIN_TARGET)]

@@ -65,13 +65,13 @@ def _petition(site):
 
 
 def _confirm(site):
-    signature = make_signature(site.petition, email="pending@example.org")
+    signature = make_signature(site.petition, email=unique_email())
     token = signature_token(signature, "confirm")
     return reverse("campaign:petition-confirm", kwargs={"slug": site.petition.slug, "token": token})
 
 
 def _withdraw(site):
-    signature = make_signature(site.petition, state=Signature.State.CONFIRMED, email="confirmed@example.org")
+    signature = make_signature(site.petition, state=Signature.State.CONFIRMED, email=unique_email())
     token = signature_token(signature, "withdraw")
     return reverse("campaign:petition-withdraw", kwargs={"slug": site.petition.slug, "token": token})
 
@@ -101,8 +101,27 @@ ALL_PAGES = [
     Page("database-down", "/__checks__/503/", status=(503,)),
 ]
 
-# Phase A (placeholder pages): only the pages that pass today. Phase B: PAGES = ALL_PAGES.
-PASSING_TODAY = set()  # every page fails today on placeholder styling: see the phase A report
+# Phase A: only the pages that pass on this branch today (the petition's form, thanks, confirm and withdraw
+# pages are not merged yet). Phase B: PAGES = ALL_PAGES (or run with A11Y_ALL_PAGES=1 to see every finding).
+PASSING_TODAY = {
+    "home",
+    "coalition",
+    "coalition-individuals",
+    "testimonies",
+    "testimony",
+    "appeals",
+    "timeline",
+    "news",
+    "statement",
+    "about",
+    "privacy",
+    "cookies",
+    "petition",
+    "petition-countries",
+    "not-found",
+    "server-error",
+    "database-down",
+}
 PAGES = ALL_PAGES if os.environ.get("A11Y_ALL_PAGES") else [p for p in ALL_PAGES if p.id in PASSING_TODAY]
 
 
@@ -140,9 +159,9 @@ def context_factory(browser, live_server):
         context.close()
 
 
-def open_or_skip(page, spec, site):
+def open_or_skip(page, spec, path):
     try:
-        return open_page(page, spec, site)
+        return open_page(page, spec, path)
     except NotBuiltYet as reason:
         pytest.skip(str(reason))
 
@@ -172,12 +191,12 @@ def watch_subresources(page):
     )
 
 
-def arrival_findings(response, spec, site, label):
+def arrival_findings(response, spec, path, label):
     findings = []
     if response.status not in spec.status:
         findings.append(f"status {label}: {response.status}, expected {' or '.join(map(str, spec.status))}")
     if spec.action == "get":
-        wanted = spec.resolve(site).split("?")[0]
+        wanted = path.split("?")[0]
         arrived = re.sub(r"^https?://[^/]+", "", response.url).split("?")[0]
         if arrived != wanted:
             findings.append(f"status {label}: arrived at {arrived} instead of {wanted}")
@@ -186,11 +205,15 @@ def arrival_findings(response, spec, site, label):
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.id)
 def test_page(spec, site, context_factory, axe_source, html_sources):
+    try:
+        path = spec.resolve(site)
+    except NotBuiltYet as reason:
+        pytest.skip(str(reason))
     page = context_factory()
     watch_subresources(page)
-    response = open_or_skip(page, spec, site)
+    response = open_or_skip(page, spec, path)
     html_sources[spec.id] = response.text()
-    findings = arrival_findings(response, spec, site, "")
+    findings = arrival_findings(response, spec, path, "")
     with_js = reading(page)
     if not with_js["mainText"]:
         findings.append("reading: <main> has no text")
@@ -205,8 +228,8 @@ def test_page(spec, site, context_factory, axe_source, html_sources):
     # Without JavaScript the page reads the same: no text or heading depends on a script.
     plain = context_factory(java_script_enabled=False)
     watch_subresources(plain)
-    plain_response = open_page(plain, spec, site)
-    findings += arrival_findings(plain_response, spec, site, "without JavaScript")
+    plain_response = open_page(plain, spec, path)
+    findings += arrival_findings(plain_response, spec, path, "without JavaScript")
     without_js = reading(plain)
     missing = [h for h in with_js["headings"] if h not in without_js["headings"]]
     if missing:
@@ -218,7 +241,7 @@ def test_page(spec, site, context_factory, axe_source, html_sources):
         )
     findings += console_findings(plain, spec, "without JavaScript")
 
-    assert not findings, f"{spec.id} ({spec.resolve(site)}):\n" + "\n".join(findings)
+    assert not findings, f"{spec.id} ({path}):\n" + "\n".join(findings)
 
 
 # Flows ----------------------------------------------------------------------------
@@ -330,7 +353,7 @@ def test_html_is_valid(site, context_factory, html_sources, tmp_path):
             documents[spec.id] = html_sources[spec.id]
             continue
         try:
-            documents[spec.id] = open_page(page, spec, site).text()
+            documents[spec.id] = open_page(page, spec, spec.resolve(site)).text()
         except NotBuiltYet as reason:
             skipped.append(f"{spec.id}: {reason}")
     if not documents:

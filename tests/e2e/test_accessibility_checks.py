@@ -46,7 +46,10 @@ def test_layout_reports_sideways_scrolling(blank):
         f'{HEAD}<body><main><p style="width: 600px">A long line of text</p></main></body></html>'
     )
     findings = layout_findings(blank, "@360px")
-    assert "reflow @360px: the page scrolls sideways (scrollWidth 608px > 360px)" in findings
+    assert findings[0] == (
+        "reflow @360px: the page scrolls sideways (scrollWidth 608px > 360px); "
+        'it starts at: p "A long line of text" reaches 608px'
+    )
 
 
 def test_layout_reports_text_cut_off_by_a_hidden_overflow(blank):
