@@ -116,7 +116,7 @@ PASSING_TODAY = {
     "about",
     "privacy",
     "cookies",
-    "petition",
+    # "petition": passes as a placeholder here, but the petition branch's page scrolls sideways at 360 px.
     "petition-countries",
     "not-found",
     "server-error",
