@@ -176,9 +176,10 @@ def score_of(result, category):
 
 
 def print_table(results):
-    width = max(len(name) + len(path) for name, (path, _) in results.items()) + 3
+    title = "Lighthouse (mobile, simulated throttling)"
+    width = max([len(title) + 1] + [len(name) + len(path) + 3 for name, (path, _) in results.items()])
     print()
-    print("Lighthouse (mobile, simulated throttling)".ljust(width), *(c.ljust(18) for c in CATEGORIES))
+    print(title.ljust(width), *(c.ljust(18) for c in CATEGORIES))
     print(
         "goal".ljust(width), *(f"{'>= ' if GOALS[c] < 1 else ''}{GOALS[c]:.2f}".ljust(18) for c in CATEGORIES)
     )
