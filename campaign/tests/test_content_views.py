@@ -128,7 +128,7 @@ def test_home_has_title_description_canonical_and_open_graph(client):
     response = client.get("/")
 
     content = response.content.decode()
-    assert "<title>" in content and "ICNK" in content
+    assert "<title>ICNK: a UN Commission of Inquiry" in content
     assert '<meta name="description" content="The objective text.">' in content
     assert '<link rel="canonical" href="http://testserver/">' in content
     assert '<meta property="og:title" content="ICNK campaign name">' in content
