@@ -10,12 +10,10 @@ from campaign.tests.content_factories import make_appeal, make_campaign, make_mi
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "a long password 123"
-
 
 @pytest.fixture
 def editor(django_user_model):
-    user = django_user_model.objects.create_user("editor", password=PASSWORD, is_staff=True)
+    user = django_user_model.objects.create_user("editor", is_staff=True)
     user.groups.add(Group.objects.get(name="Content editors"))
     return user
 

@@ -291,7 +291,7 @@ def test_draft_statement_is_404_for_the_public(client):
 
 
 def test_draft_statement_is_404_for_non_staff_users(client, django_user_model):
-    user = django_user_model.objects.create_user("reader", password="a long password 123")
+    user = django_user_model.objects.create_user("reader")
     client.force_login(user)
     draft = make_statement(is_published=False)
 
@@ -299,7 +299,7 @@ def test_draft_statement_is_404_for_non_staff_users(client, django_user_model):
 
 
 def test_staff_can_preview_a_draft_statement_with_a_banner(client, django_user_model):
-    staff = django_user_model.objects.create_user("editor", password="a long password 123", is_staff=True)
+    staff = django_user_model.objects.create_user("editor", is_staff=True)
     client.force_login(staff)
     draft = make_statement(title="Not yet public", is_published=False)
 
