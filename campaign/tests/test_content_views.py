@@ -239,6 +239,8 @@ def test_news_is_paginated_by_ten(client):
     assert b"Statement of day 05" in third.content
     assert b"Statement of day 06" not in third.content
     assert client.get("/news/?page=4").status_code == 404
+    assert b'<link rel="canonical" href="http://testserver/news/?page=3">' in third.content
+    assert b'<link rel="canonical" href="http://testserver/news/">' in first.content
 
 
 def test_news_query_count_does_not_grow_with_rows(client, django_assert_max_num_queries):
@@ -319,6 +321,9 @@ def test_statement_detail_has_its_own_canonical_and_open_graph(client):
 
     assert '<link rel="canonical" href="http://testserver/news/the-statement/">' in content
     assert '<meta property="og:title" content="The title">' in content
+    assert '<meta property="og:type" content="article">' in content
+    assert '<meta property="og:type" content="website">' not in content
+    assert '<meta property="og:url" content="http://testserver/news/the-statement/">' in content
     assert '<meta name="description" content="The summary.">' in content
 
 
