@@ -197,8 +197,3 @@ class PrivacyView(TemplateView):
 
 
 privacy = require_safe(PrivacyView.as_view())
-
-# The cookie preferences page belongs to the site-wide cookie consent work.
-cookies = TemplateView.as_view(
-    template_name="placeholder.html", extra_context={"title": "Cookie preferences"}
-)

@@ -42,7 +42,7 @@ def test_email_is_revealed_by_a_button_without_javascript(browser, live_server, 
     page = context.new_page()
     try:
         page.goto("/about/")
-        assert "info [at] example [dot] org" in page.locator("address").inner_text()
+        assert "info [at] example [dot] org" in page.locator("main address").inner_text()
         page.get_by_role("button", name="Show email address").click()
         link = page.get_by_role("link", name="info@example.org")
         assert link.get_attribute("href") == "mailto:info@example.org"
