@@ -63,8 +63,9 @@ def petition_countries(request, slug):
                 "code": code,
                 "name": all_countries.name(code) if code else "Not given",
                 "signatures": n,
-                "bar_width": bar,
-                "count_x": round(CHART_LABEL_WIDTH + bar + 1, 2),
+                # Plain numbers ("56", "28.5"): SVG attributes take no locale formatting.
+                "bar_width": f"{bar:g}",
+                "count_x": f"{CHART_LABEL_WIDTH + bar + 1:g}",
                 "y": position * CHART_ROW_HEIGHT,
                 "text_y": position * CHART_ROW_HEIGHT + CHART_ROW_HEIGHT // 2 + 5,
             }
