@@ -108,6 +108,8 @@ class PetitionAdmin(admin.ModelAdmin):
                     for state, field in STATE_COUNT_FIELDS.items()
                 }
             )
+            # Meta.ordering is dropped from aggregate queries; autocomplete pages need an order.
+            .order_by(*Petition._meta.ordering, "pk")
         )
 
     @admin.display(description="confirmed", ordering="confirmed_count")
@@ -296,6 +298,13 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def has_export_permission(self, request):
         return request.user.has_perm("campaign.export_signature")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "can_invalidate_in_bulk": self.has_change_permission(request),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
 
     def get_urls(self):
         return [

@@ -68,9 +68,8 @@ def make_signature(petition=None, **overrides):
 def make_staff_user(group_name=None, username=None, **overrides):
     """A staff user, in the named group (the groups come from a data migration)."""
     username = username or f"staff{next(_numbers)}"
-    user = User.objects.create_user(
-        username=username, password="a-long-test-password", is_staff=True, **overrides
-    )
+    # No password: tests log in with force_login, and hashing one is slow.
+    user = User.objects.create_user(username=username, password=None, is_staff=True, **overrides)
     if group_name:
         user.groups.add(Group.objects.get(name=group_name))
     return user

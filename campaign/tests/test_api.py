@@ -29,7 +29,11 @@ LIST_URL = "/api/v1/petitions/"
 
 def test_detail_has_osdi_fields(client, signature_count):
     petition = make_petition(
-        title="Commission of Inquiry", slug="coi", ask="Establish a COI.", description="Why.", addressee="UN HRC"
+        title="Commission of Inquiry",
+        slug="coi",
+        ask="Establish a COI.",
+        description="Why.",
+        addressee="UN HRC",
     )
     signature_count[petition.pk] = 1234
     data = client.get(detail_url(petition)).json()

@@ -91,7 +91,12 @@ def test_bulk_invalidation_by_email_domain_ignores_case_and_lookalike_domains():
     lookalike = make_signature(email="x3@notspam.example")
     sub = make_signature(email="x4@mail.spam.example")
     assert services.invalidate_matching(email_domain="@spam.example") == 2
-    assert states(spam, spam_typed, lookalike, sub) == [S.INVALIDATED, S.INVALIDATED, S.CONFIRMED, S.CONFIRMED]
+    assert states(spam, spam_typed, lookalike, sub) == [
+        S.INVALIDATED,
+        S.INVALIDATED,
+        S.CONFIRMED,
+        S.CONFIRMED,
+    ]
 
 
 def test_bulk_invalidation_by_time_range_and_petition():
@@ -107,7 +112,12 @@ def test_bulk_invalidation_by_time_range_and_petition():
         created_to=now - datetime.timedelta(hours=1),
     )
     assert changed == 1
-    assert states(before, inside, at_end, other_petition) == [S.CONFIRMED, S.INVALIDATED, S.CONFIRMED, S.CONFIRMED]
+    assert states(before, inside, at_end, other_petition) == [
+        S.CONFIRMED,
+        S.INVALIDATED,
+        S.CONFIRMED,
+        S.CONFIRMED,
+    ]
 
 
 def test_bulk_invalidation_needs_a_criterion_besides_the_petition():
