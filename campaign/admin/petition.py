@@ -19,6 +19,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django_countries.filters import CountryFilter
 
 from campaign import services
@@ -89,11 +90,14 @@ class PetitionAdmin(admin.ModelAdmin):
     list_filter = ["state", "is_featured"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["signature_counts", "created_at", "updated_at"]
+    readonly_fields = ["signature_counts", "signatures_by_referrer", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "ask", "description", "addressee", "goal", "is_featured"]}),
         ("Dates and state", {"fields": ["state", "opens_at", "closes_at", "delivered_on", "delivered_to"]}),
-        ("Signatures", {"fields": ["signature_counts", "created_at", "updated_at"]}),
+        (
+            "Signatures",
+            {"fields": ["signature_counts", "signatures_by_referrer", "created_at", "updated_at"]},
+        ),
     ]
     inlines = [ConsentWordingHistoryInline, NewConsentWordingInline]
 
@@ -139,6 +143,19 @@ class PetitionAdmin(admin.ModelAdmin):
         return ", ".join(
             f"{state.label.lower()}: {getattr(obj, field, 0)}" for state, field in STATE_COUNT_FIELDS.items()
         )
+
+    @admin.display(description="confirmed signatures by referring member")
+    def signatures_by_referrer(self, obj):
+        if obj.pk is None:
+            return "—"
+        # An aggregate (one GROUP BY): which coalition member brought how many confirmed signatures.
+        rows = (
+            obj.signatures.filter(state=Signature.State.CONFIRMED, referrer__isnull=False)
+            .values_list("referrer__name")
+            .annotate(signatures=Count("pk"))
+            .order_by("-signatures", "referrer__name")
+        )
+        return format_html_join(", ", "{}: {}", rows) or "none"
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not ConsentWording:
@@ -196,6 +213,8 @@ class _Echo:
 
 def _csv_rows(queryset):
     writer = csv.writer(_Echo())
+    # A byte order mark, so that spreadsheet programs read names in any script as UTF-8.
+    yield "\ufeff"
     yield writer.writerow([name for name, _ in EXPORT_COLUMNS])
     for signature in queryset.iterator(chunk_size=2000):
         yield writer.writerow([spreadsheet_safe(column(signature)) for _, column in EXPORT_COLUMNS])
@@ -292,6 +311,13 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        # A single signature's page is read-only (no Save button); state changes go through
+        # the changelist's actions and the bulk invalidation page, which ask without an object.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         return False
