@@ -13,7 +13,9 @@ from coalition.models import Member
 _numbers = itertools.count(1)
 
 
-def make_petition(*, consent_text="I agree that ICNK stores my name, email and country for this petition.", **overrides):
+def make_petition(
+    *, consent_text="I agree that ICNK stores my name, email and country for this petition.", **overrides
+):
     number = next(_numbers)
     fields = {
         "title": f"For a UN Commission of Inquiry {number}",
