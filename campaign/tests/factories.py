@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from campaign.forms import issue_form_stamp
 from campaign.models import ConsentWording, Petition, Signature
 from coalition.models import Member
 
@@ -59,9 +60,10 @@ def make_member(**overrides):
     return Member.objects.create(**fields)
 
 
-def sign_data(**overrides):
-    """A valid POST body for the signing form."""
+def sign_data(petition, **overrides):
+    """A valid POST body for the signing form, as a person would send it."""
     data = {
+        "issued": issue_form_stamp(petition),
         "name": "Kim Min-ji",
         "email": "min-ji@example.org",
         "country": "KR",

@@ -9,6 +9,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.generic import TemplateView
+from django_countries import countries
 
 from campaign import services
 from campaign.forms import SignatureForm
@@ -38,11 +39,12 @@ def recent_signers(petition, limit=10):
     """
 
     def fetch():
-        return list(
+        rows = (
             Signature.objects.filter(petition=petition, state=Signature.State.CONFIRMED, show_name=True)
             .order_by("-confirmed_at", "-pk")
-            .values("name", "country")[:limit]
+            .values_list("name", "country")[:limit]
         )
+        return [{"name": name, "country": countries.name(code) if code else ""} for name, code in rows]
 
     max_age = settings.PETITION_COUNT_MAX_AGE
     if max_age <= 0:
@@ -145,7 +147,10 @@ def petition_confirm(request, slug, token):
     if error:
         return error
     if request.method == "POST":
-        services.confirm_signature(signature_id=signature.pk)
+        if not services.confirm_signature(signature_id=signature.pk):
+            signature.refresh_from_db(fields=["state"])
+            if signature.state != Signature.State.CONFIRMED:
+                return _token_invalid(request, petition, "gone", 410)
         return _see_other("campaign:petition-confirm", slug=petition.slug, token=token)
     if signature.state == Signature.State.CONFIRMED:
         context = {"petition": petition, "count": services.get_signature_count(petition)}
@@ -164,6 +169,8 @@ def petition_withdraw(request, slug, token):
     if error:
         return error
     if request.method == "POST":
+        if signature.state == Signature.State.INVALIDATED:
+            return _token_invalid(request, petition, "gone", 410)
         services.withdraw_signature(signature_id=signature.pk)
         return _see_other("campaign:petition-withdraw", slug=petition.slug, token=token)
     if signature.state == Signature.State.WITHDRAWN:
