@@ -5,7 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail, signing
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
@@ -503,3 +505,14 @@ def test_progress_tag_shows_the_cached_count(petition, settings):
     html = Template(template).render(Context({"petition": petition}))
     assert "<strong>1</strong> signature of a goal of 1000" in " ".join(html.split())
     assert 'max="1000" value="1"' in html
+
+
+def test_petition_page_reads_count_and_signers_from_the_shared_cache(client, petition, settings):
+    settings.PETITION_COUNT_MAX_AGE = 10
+    for _ in range(5):
+        make_signature(petition, state=Signature.State.CONFIRMED, show_name=True)
+    client.get(petition.get_absolute_url())  # fills the cache
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(petition.get_absolute_url())
+    assertContains(response, '<span class="petition-count-figure">5</span>', html=True)
+    assert not [query for query in queries.captured_queries if "campaign_signature" in query["sql"]]
