@@ -42,6 +42,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_countries import countries
 
 from campaign.models import Signature
 
@@ -133,14 +134,15 @@ def make_token(signature, purpose):
     return signing.dumps({"s": signature.pk, "p": signature.petition_id}, salt=TOKEN_SALTS[purpose])
 
 
-def read_token(token, purpose):
+def read_token(token, purpose, *, expired_ok=False):
     """``(signature_id, petition_id)`` from a token, or raise ``signing.BadSignature``.
 
     Confirm tokens expire after PETITION_CONFIRM_MAX_AGE_DAYS
     (``signing.SignatureExpired``, a subclass); withdraw tokens never expire, since
     a supporter may ask to be removed at any time.
     """
-    max_age = settings.PETITION_CONFIRM_MAX_AGE_DAYS * 86400 if purpose == "confirm" else None
+    expires = purpose == "confirm" and not expired_ok
+    max_age = settings.PETITION_CONFIRM_MAX_AGE_DAYS * 86400 if expires else None
     data = signing.loads(token, salt=TOKEN_SALTS[purpose], max_age=max_age)
     try:
         return int(data["s"]), int(data["p"])
@@ -222,10 +224,12 @@ def withdraw_signature(*, signature_id):
     The normalised email becomes ``withdrawn-<id>``, so the unique constraint
     lets the same person sign again later. Returns True if this call withdrew it.
     """
-    changed = Signature.objects.filter(
+    withdrawable = Signature.objects.filter(
         pk=signature_id,
         state__in=[Signature.State.PENDING, Signature.State.CONFIRMED, Signature.State.SUSPECTED],
-    ).update(
+    )
+    petition_id = withdrawable.values_list("petition_id", flat=True).first()
+    changed = withdrawable.update(
         state=Signature.State.WITHDRAWN,
         withdrawn_at=timezone.now(),
         name="",
@@ -237,7 +241,35 @@ def withdraw_signature(*, signature_id):
         keep_informed=False,
         country="",
     )
+    if changed and petition_id is not None:
+        # The name may be among the recent signers: do not show it a moment longer.
+        cache.delete(_recent_key(petition_id))
     return changed == 1
+
+
+def _recent_key(petition_id):
+    return f"petition:recent:{petition_id}"
+
+
+def get_recent_signers(petition, limit=10):
+    """Names and country names of the newest confirmed signers who asked to be shown.
+
+    One query on the ``(petition, state, confirmed_at)`` index, kept in the
+    shared cache for the count's window so that a spike does not repeat it.
+    """
+
+    def fetch():
+        rows = (
+            Signature.objects.filter(petition=petition, state=Signature.State.CONFIRMED, show_name=True)
+            .order_by("-confirmed_at", "-pk")
+            .values_list("name", "country")[:limit]
+        )
+        return [{"name": name, "country": countries.name(code) if code else ""} for name, code in rows]
+
+    max_age = settings.PETITION_COUNT_MAX_AGE
+    if max_age <= 0:
+        return fetch()
+    return cache.get_or_set(_recent_key(petition.pk), fetch, timeout=max_age)
 
 
 def _count_key(petition_id):

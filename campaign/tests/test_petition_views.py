@@ -415,6 +415,16 @@ def test_expired_confirm_token_is_refused_and_changes_nothing(client, petition, 
     assert signature.state == Signature.State.PENDING
 
 
+def test_old_link_to_an_already_confirmed_signature_still_shows_it_confirmed(client, petition, monkeypatch):
+    signature = make_signature(petition)
+    eight_days_ago = signing.time.time() - 8 * 86400
+    monkeypatch.setattr(signing.time, "time", lambda: eight_days_ago)
+    url = confirm_url(signature)
+    monkeypatch.undo()
+    services.confirm_signature(signature_id=signature.pk)
+    assertContains(client.get(url), "your signature is confirmed")
+
+
 def test_withdraw_token_cannot_confirm(client, petition):
     signature = make_signature(petition)
     token = services.make_token(signature, "withdraw")
@@ -476,6 +486,14 @@ def test_withdrawing_erases_the_signer_and_lowers_the_count(client, petition, se
     page = client.get(petition.get_absolute_url())
     assertNotContains(page, "Kim Min-ji")
     assertContains(page, '<span class="petition-count-figure">0</span>', html=True)
+
+
+def test_withdrawn_name_leaves_the_cached_list_of_signers_at_once(client, petition, settings):
+    settings.PETITION_COUNT_MAX_AGE = 60
+    signature = make_signature(petition, state=Signature.State.CONFIRMED, name="Kim Min-ji", show_name=True)
+    assertContains(client.get(petition.get_absolute_url()), "Kim Min-ji")  # now cached
+    client.post(confirm_url(signature, "withdraw"))
+    assertNotContains(client.get(petition.get_absolute_url()), "Kim Min-ji")
 
 
 def test_confirm_token_cannot_withdraw(client, petition):

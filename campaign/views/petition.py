@@ -2,14 +2,12 @@
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.generic import TemplateView
-from django_countries import countries
 
 from campaign import services
 from campaign.forms import SignatureForm
@@ -29,27 +27,6 @@ def _see_other(to, *args, **kwargs):
 def _noindex(response):
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
-
-
-def recent_signers(petition, limit=10):
-    """Names and countries of the newest confirmed signers who asked to be shown.
-
-    One query on the ``(petition, state, confirmed_at)`` index, kept in the
-    shared cache for the count's window so a spike does not repeat it.
-    """
-
-    def fetch():
-        rows = (
-            Signature.objects.filter(petition=petition, state=Signature.State.CONFIRMED, show_name=True)
-            .order_by("-confirmed_at", "-pk")
-            .values_list("name", "country")[:limit]
-        )
-        return [{"name": name, "country": countries.name(code) if code else ""} for name, code in rows]
-
-    max_age = settings.PETITION_COUNT_MAX_AGE
-    if max_age <= 0:
-        return fetch()
-    return cache.get_or_set(f"petition:recent:{petition.pk}", fetch, timeout=max_age)
 
 
 def petition_redirect(request):
@@ -95,7 +72,7 @@ def petition_detail(request, slug):
     context = {
         "petition": petition,
         "count": services.get_signature_count(petition),
-        "signers": recent_signers(petition),
+        "signers": services.get_recent_signers(petition),
         "form": form,
     }
     response = render(request, "campaign/petition_detail.html", context)
@@ -116,6 +93,13 @@ def _signature_for(request, petition, token, purpose):
     try:
         signature_id, petition_id = services.read_token(token, purpose)
     except signing.SignatureExpired:
+        # An old link to a signature confirmed long ago still shows "confirmed".
+        signature_id, petition_id = services.read_token(token, purpose, expired_ok=True)
+        confirmed = Signature.objects.filter(
+            pk=signature_id, petition=petition, state=Signature.State.CONFIRMED
+        ).only("pk", "state")
+        if petition_id == petition.pk and (signature := confirmed.first()):
+            return signature, None
         return None, _token_invalid(request, petition, "expired", 410)
     except signing.BadSignature:
         return None, _token_invalid(request, petition, "invalid", 400)
