@@ -132,10 +132,10 @@ def test_page_runs_few_queries_whatever_the_number_of_members(client, django_ass
         )
         if i % 10 == 0:
             make_signature(member)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         response = client.get(URL)
     assert response.status_code == 200
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         client.get(URL, {"country": "KR", "kind": "individual"})
 
 
