@@ -65,6 +65,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The absolute address of the site, for links in emails and feeds.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("SITE_NAME", "International Coalition to Stop Crimes Against Humanity in North Korea")
+# The prefix of the public API's OSDI identifiers ("icnk:<petition-slug>").
+API_IDENTIFIER_PREFIX = env("API_IDENTIFIER_PREFIX", "icnk")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -366,6 +368,8 @@ PETITION_MIN_FILL_SECONDS = env_int("PETITION_MIN_FILL_SECONDS", 2)
 PETITION_RATE_LIMITS = env_bool("PETITION_RATE_LIMITS", True)
 PETITION_RATE_BURST = env_int("PETITION_RATE_BURST", 5)  # signatures per IP a minute
 PETITION_RATE_SUSTAINED = env_int("PETITION_RATE_SUSTAINED", 30)  # per IP an hour
+# A still-pending signer who signs again gets the email again at most this often.
+PETITION_RESEND_COOLDOWN = env_int("PETITION_RESEND_COOLDOWN", 300)  # seconds
 PETITION_CONFIRM_MAX_AGE_DAYS = env_int("PETITION_CONFIRM_MAX_AGE_DAYS", 7)
 PETITION_PENDING_RETENTION_DAYS = env_int("PETITION_PENDING_RETENTION_DAYS", 7)
 PETITION_CLOSED_RETENTION_DAYS = env_int("PETITION_CLOSED_RETENTION_DAYS", 183)
