@@ -101,28 +101,13 @@ ALL_PAGES = [
     Page("database-down", "/__checks__/503/", status=(503,)),
 ]
 
-# Phase A: only the pages that pass on this branch today (the petition's form, thanks, confirm and withdraw
-# pages are not merged yet). Phase B: PAGES = ALL_PAGES (or run with A11Y_ALL_PAGES=1 to see every finding).
-PASSING_TODAY = {
-    "home",
-    "coalition",
-    "coalition-individuals",
-    "testimonies",
-    "testimony",
-    "appeals",
-    "timeline",
-    "news",
-    "statement",
-    "about",
-    "privacy",
-    "cookies",
-    # "petition": passes as a placeholder here, but the petition branch's page scrolls sideways at 360 px.
-    "petition-countries",
-    "not-found",
-    "server-error",
-    "database-down",
+# Phase A: every page but the two that fail today (see FAILING_TODAY); phase B fixes them and sets
+# PAGES = ALL_PAGES. Run with A11Y_ALL_PAGES=1 to check ALL_PAGES now.
+FAILING_TODAY = {
+    "petition",  # at 360 px div.row.g-5 (its negative gutter margins) makes the page scroll sideways
+    "petition-form-errors",  # the same, and the error text (#dc3545 on #fbfaf7) has a contrast of 4.33:1
 }
-PAGES = ALL_PAGES if os.environ.get("A11Y_ALL_PAGES") else [p for p in ALL_PAGES if p.id in PASSING_TODAY]
+PAGES = ALL_PAGES if os.environ.get("A11Y_ALL_PAGES") else [p for p in ALL_PAGES if p.id not in FAILING_TODAY]
 
 
 @pytest.fixture(scope="module")
