@@ -11,7 +11,6 @@ Needs node_modules (``make node_modules``) for axe-core and vnu-jar, and Java fo
 Set A11Y_ALL_PAGES=1 to check ALL_PAGES instead of PAGES (see below).
 """
 
-import os
 import re
 
 import pytest
@@ -101,13 +100,7 @@ ALL_PAGES = [
     Page("database-down", "/__checks__/503/", status=(503,)),
 ]
 
-# Phase A: every page but the two that fail today (see FAILING_TODAY); phase B fixes them and sets
-# PAGES = ALL_PAGES. Run with A11Y_ALL_PAGES=1 to check ALL_PAGES now.
-FAILING_TODAY = {
-    "petition",  # at 360 px div.row.g-5 (its negative gutter margins) makes the page scroll sideways
-    "petition-form-errors",  # the same, and the error text (#dc3545 on #fbfaf7) has a contrast of 4.33:1
-}
-PAGES = ALL_PAGES if os.environ.get("A11Y_ALL_PAGES") else [p for p in ALL_PAGES if p.id not in FAILING_TODAY]
+PAGES = ALL_PAGES
 
 
 @pytest.fixture(scope="module")
