@@ -164,7 +164,7 @@ def parse_database_url(url):
             options["pool"] = {
                 "min_size": pool_min,
                 "max_size": pool_max,
-                "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+                "timeout": env_int("DATABASE_POOL_TIMEOUT", 5),
             }
         return {
             "ENGINE": "django.db.backends.postgresql",
