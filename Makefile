@@ -46,5 +46,11 @@ fmt: setup ## Format code and templates
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/djhtml $$(git ls-files 'templates/*.html' '*/templates/*.html') || true
 
+audit: setup ## Known vulnerabilities in the pinned requirements (pip-audit; warns when offline)
+	bash scripts/audit.sh
+
+reliability: setup ## Load and fault runs: gunicorn + a throwaway PostgreSQL cluster (root; < 10 min)
+	$(PY) scripts/reliability.py $(RELIABILITY_ARGS)
+
 clean: ## Remove the virtual environment, the database and generated files
 	rm -rf $(VENV) var staticfiles node_modules

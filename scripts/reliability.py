@@ -253,7 +253,7 @@ def parse_form(page, must_have="csrfmiddlewaretoken"):
         if attrs.get("method", "get").lower() != "post" or must_have not in inner:
             continue
         fields = {}
-        for tag, tag_attrs in INPUT.findall(inner):
+        for _tag, tag_attrs in INPUT.findall(inner):
             named = {key.lower(): html.unescape(a or b) for key, a, b in ATTR.findall(tag_attrs)}
             if "name" in named and named.get("type") not in {"submit", "checkbox"}:
                 fields[named["name"]] = named.get("value", "") if named.get("type") == "hidden" else ""
@@ -828,7 +828,7 @@ def main():
         cluster.drop()
 
     print("\nSummary")
-    for scenario, verdict, figures in results:
+    for scenario, verdict, _figures in results:
         print(f"  {scenario:18} {verdict}")
     print(f"  total {time.monotonic() - started:.0f}s")
     sys.exit(1 if any(verdict == "FAIL" for _, verdict, _ in results) else 0)
