@@ -243,7 +243,7 @@ def _signing_form(client, petition):
     return fields
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=120)
 @given(
     name=field_text,
     email=st.one_of(confusable_emails, st.emails(), field_text),
@@ -260,7 +260,9 @@ def _signing_form(client, petition):
 def test_signing_form_survives_hostile_values(site_data, name, email, country, comment, flags, ref):
     petition = site_data["petition"]
     client = Client()
-    form = _signing_form(client, petition)
+    if "form" not in site_data:  # one GET per test run: the stamp stays valid (no minimum fill time)
+        site_data["form"] = _signing_form(client, petition)
+    form = site_data["form"]
     if form is None:
         pytest.skip("the petition page has no signing form yet (placeholder view)")
     data = form | {"name": name, "email": email, "country": country, "comment": comment, "ref": ref} | flags

@@ -173,7 +173,10 @@ def test_admin_index_lists_only_what_the_group_may_see(staff):
 MARKER_NAME = "Qwxzmarker Ulvenholt"
 MARKER_EMAIL = "qwxzmarker.ulvenholt@example.net"
 MARKER_COMMENT = "qwxzcomment-never-for-editors"
-MARKERS = [MARKER_NAME.encode(), MARKER_EMAIL.encode(), b"qwxzmarker", MARKER_COMMENT.encode()]
+MARKERS = [MARKER_NAME.encode(), MARKER_EMAIL.encode(), MARKER_COMMENT.encode()]
+# Searches use parts of the markers: the admin echoes a search term back, and the
+# echo must not count as a leak, while a matching signature's full name or email would.
+SEARCH_TERMS = ["ulvenholt@example", "Qwxzmarker", "qwxzcomment", "example.net"]
 SKIP_PATHS = ("/admin/logout/",)
 HREF = re.compile(r"""(?:href|action|data-url|data-ajax--url)=["']([^"']+)["']""")
 
@@ -190,7 +193,7 @@ def _admin_urls_to_try(petition, signature):
     for model, model_admin in admin.site._registry.items():
         base = _changelist(model)
         urls |= {base, f"{base}add/"}
-        urls |= {f"{base}?{urlencode({'q': term})}" for term in (MARKER_EMAIL, MARKER_NAME, "qwxzmarker")}
+        urls |= {f"{base}?{urlencode({'q': term})}" for term in SEARCH_TERMS}
         for obj in model._default_manager.all()[:20]:
             for suffix in ("change/", "history/", "delete/"):
                 urls.add(f"{base}{obj.pk}/{suffix}")
@@ -200,12 +203,13 @@ def _admin_urls_to_try(petition, signature):
                     "app_label": model._meta.app_label,
                     "model_name": model._meta.model_name,
                     "field_name": field.name,
-                    "term": "qwxzmarker",
+                    "term": "Qwxzmarker",
                 }
                 urls.add(f"/admin/autocomplete/?{urlencode(query)}")
         del model_admin
     base = _changelist(Signature)
-    urls |= {base, f"{base}{signature.pk}/change/", f"{base}export/", f"{base}?q={MARKER_EMAIL}"}
+    urls |= {base, f"{base}{signature.pk}/change/", f"{base}export/"}
+    urls |= {f"{base}?{urlencode({'q': term})}" for term in SEARCH_TERMS}
     return urls
 
 
