@@ -65,6 +65,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The absolute address of the site, for links in emails and feeds.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("SITE_NAME", "International Coalition to Stop Crimes Against Humanity in North Korea")
+# The prefix of the public API's OSDI identifiers ("icnk:<petition-slug>").
+API_IDENTIFIER_PREFIX = env("API_IDENTIFIER_PREFIX", "icnk")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -182,7 +184,11 @@ def parse_database_url(url):
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parts.scheme!r} is not supported.")
 
 
-DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+DATABASE_URL = env("DATABASE_URL")
+if not DATABASE_URL:
+    # The development default: a SQLite file in the git-ignored var/ folder.
+    VAR_DIR.mkdir(exist_ok=True)
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 DATABASES = {"default": parse_database_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -379,6 +385,8 @@ PETITION_MIN_FILL_SECONDS = env_int("PETITION_MIN_FILL_SECONDS", 2)
 PETITION_RATE_LIMITS = env_bool("PETITION_RATE_LIMITS", True)
 PETITION_RATE_BURST = env_int("PETITION_RATE_BURST", 5)  # signatures per IP a minute
 PETITION_RATE_SUSTAINED = env_int("PETITION_RATE_SUSTAINED", 30)  # per IP an hour
+# A still-pending signer who signs again gets the email again at most this often.
+PETITION_RESEND_COOLDOWN = env_int("PETITION_RESEND_COOLDOWN", 300)  # seconds
 PETITION_CONFIRM_MAX_AGE_DAYS = env_int("PETITION_CONFIRM_MAX_AGE_DAYS", 7)
 PETITION_PENDING_RETENTION_DAYS = env_int("PETITION_PENDING_RETENTION_DAYS", 7)
 PETITION_CLOSED_RETENTION_DAYS = env_int("PETITION_CLOSED_RETENTION_DAYS", 183)
