@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from tests.builders import make_content, make_petition, make_signature
 
 FUZZ = settings(
-    max_examples=50,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     database=None,
