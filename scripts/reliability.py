@@ -252,6 +252,8 @@ def parse_form(page, must_have="csrfmiddlewaretoken"):
         attrs = {key.lower(): html.unescape(a or b) for key, a, b in ATTR.findall(form_attrs)}
         if attrs.get("method", "get").lower() != "post" or must_have not in inner:
             continue
+        if "/cookies/" in attrs.get("action", ""):
+            continue  # the cookie banner's form, on every page
         fields = {}
         for _tag, tag_attrs in INPUT.findall(inner):
             named = {key.lower(): html.unescape(a or b) for key, a, b in ATTR.findall(tag_attrs)}
@@ -294,8 +296,8 @@ def petition_path():
 def has_signing_flow():
     with contextlib.suppress(OSError):
         page = request("GET", petition_path())
-        _, fields = parse_form(page.text)
-        return page.status == 200 and fields is not None and "email" in fields
+        _, fields = parse_form(page.text, must_have='name="email"')
+        return page.status == 200 and fields is not None
     return False
 
 
@@ -318,7 +320,7 @@ class Signer:
 
     def fetch_form(self):
         page = self.visitor.get(petition_path())
-        action, self.fields = parse_form(page.text)
+        action, self.fields = parse_form(page.text, must_have='name="email"')
         self.action = urljoin(petition_path(), action or "")
         return self.fields is not None
 
@@ -837,6 +839,8 @@ def main():
         log(f"creating PostgreSQL cluster {PG_VERSION}/{CLUSTER} on port {ARGS.pg_port}")
         cluster.create()
         manage("migrate", "--no-input")
+        # The fixtures first: loading them again later updates their rows (same keys) only.
+        manage("load_content")
         manage("shell", "-c", CREATE_PETITION)
         log(f"gunicorn -w {ARGS.workers} on {HOST}:{ARGS.port}")
         server = start_server()
