@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run setup test test-postgres lint fmt bench audit reliability clean node_modules
+.PHONY: help run setup test lint fmt bench audit audit-deps reliability clean node_modules
 
 help: ## List the targets
 	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,6 +57,12 @@ fmt: setup ## Format code and templates
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/djhtml $$(git ls-files 'templates/*.html' '*/templates/*.html') || true
+
+audit-deps: setup ## Known vulnerabilities in the pinned requirements (pip-audit; warns when offline)
+	bash scripts/audit_deps.sh
+
+reliability: setup ## Load and fault runs: gunicorn + a throwaway PostgreSQL cluster (root; < 10 min)
+	$(PY) scripts/reliability.py $(RELIABILITY_ARGS)
 
 clean: ## Remove the virtual environment, the database and generated files
 	rm -rf $(VENV) var staticfiles node_modules

@@ -87,17 +87,21 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Security headers first, so that every response carries them.
+    # Security headers first, so that every response carries them. X-Frame-Options
+    # and the CSP sit before WhiteNoise too: static files and early refusals (413)
+    # never reach the middleware below, and should carry the same headers.
     "django.middleware.security.SecurityMiddleware",
-    # WhiteNoise right after: static files skip sessions, CSRF and the database.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Oversized bodies are refused from their Content-Length, before anything reads them.
+    "campaign.middleware.RequestSizeLimitMiddleware",
+    # WhiteNoise next: static files skip sessions, CSRF and the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Axes must come last: it inspects the response of the login view.
     "axes.middleware.AxesMiddleware",
 ]
@@ -157,7 +161,13 @@ def parse_database_url(url):
         options = dict(query)
         if pool_max > 0:
             # psycopg's pool replaces persistent connections (CONN_MAX_AGE stays 0).
-            options["pool"] = {"min_size": pool_min, "max_size": pool_max, "timeout": 10}
+            # timeout: how long a request waits for a connection before an error (a 503
+            # page); short, so visitors are not left hanging while the database is down.
+            options["pool"] = {
+                "min_size": pool_min,
+                "max_size": pool_max,
+                "timeout": env_int("DATABASE_POOL_TIMEOUT", 5),
+            }
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
@@ -299,6 +309,9 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 3600
+# Serve straight from the app and project static folders (no collectstatic):
+# development, and tests that fetch static files through the middleware.
+WHITENOISE_USE_FINDERS = DEBUG or env_bool("WHITENOISE_USE_FINDERS", False)
 
 
 # Security -------------------------------------------------------------------
@@ -315,13 +328,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# No script on the site reads the CSRF cookie (forms carry the token), so hide it from JavaScript.
+CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "campaign.views.site.csrf_failure"
 if env("SECURE_PROXY_SSL_HEADER"):
     # e.g. "HTTP_X_FORWARDED_PROTO,https" behind a TLS-terminating proxy.
     SECURE_PROXY_SSL_HEADER = tuple(env_list("SECURE_PROXY_SSL_HEADER"))
 
-# Requests larger than this are refused before they are read into memory.
+# Requests larger than this are refused before they are read into memory: a
+# Content-Length above it (plus a small margin) gets a 413 from
+# campaign.middleware outside the admin; Django answers 400 for the rest.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
