@@ -1,0 +1,341 @@
+"""Whole-page caching of anonymous pages in the shared cache.
+
+A viral petition brings thousands of anonymous visitors a minute to the same
+few pages. Rendering a template costs 8 to 10 times more than serving a static
+file, so ``@cache_public_page`` keeps the rendered page in the shared cache
+(``CACHES["default"]``, so every process and machine sees the same copy) and
+serves later visitors from it without touching the templates or the content
+tables.
+
+What is cached
+    Only GET and HEAD requests from visitors without a session cookie and
+    without a flash-messages cookie (logged-in staff always have a session;
+    a visitor with pending messages must see them), and only 200 responses
+    that set no cookie other than the CSRF cookie, add no flash message,
+    do not change the session, are not streamed, vary on nothing but Cookie
+    and Accept-Encoding, and do not say ``Cache-Control: private``,
+    ``no-cache`` or ``no-store`` (``@never_cache`` views are never stored).
+
+The per-visitor parts
+    The stored copy never holds anything that belongs to one visitor:
+
+    * Every CSRF token in the page (from ``{% csrf_token %}``, crispy forms or
+      anywhere else) is found after rendering (a 64-character token that
+      unmasks to this request's CSRF secret) and replaced by a placeholder.
+      Each visitor gets a freshly masked token of their own secret, from
+      ``get_token(request)``, which also sets the CSRF cookie for a new
+      visitor. Templates need no change.
+    * A CSP nonce used by the page is replaced the same way, so the page and
+      the ``Content-Security-Policy`` header always carry the same nonce.
+    * The cookie banner (and anything else that depends on the visitor's
+      cookie choice, such as an analytics script after "accept") is part of
+      the key instead: the value of the ``cookie_consent`` cookie (one of
+      ``CONSENT_CHOICES``; anything else counts as no choice) selects one of
+      at most three copies of each page. Templates need no change.
+    * Flash messages: a visitor with a ``messages`` cookie bypasses the cache.
+
+Query strings
+    Only the parameters a view names in ``query_params`` are part of the key;
+    the view sees only those (others, such as ``utm_source``, are dropped
+    before the view runs), so tracking parameters cannot fill the cache with
+    copies of one page.
+
+Staleness (the documented bound)
+    * Staff edits: saving or deleting any content model (see
+      ``CONTENT_MODELS``) changes a content version kept in the shared cache,
+      once the transaction commits; every copy stored under the old version
+      is ignored from the next request on. A deploy that runs ``migrate``
+      does the same, so changed templates show at once.
+    * Otherwise a copy lives at most ``PAGE_CACHE_SECONDS`` (default 60), or
+      the view's own ``timeout``. The petition page passes
+      ``timeout=lambda: settings.PETITION_COUNT_MAX_AGE`` so its count lags by
+      at most that plus the count's own cache age.
+    * Browsers and proxies: pages are served ``Cache-Control: private,
+      no-cache`` (they hold per-visitor tokens and depend on the cookie
+      choice), so no shared proxy keeps them. A view whose output is the same
+      for everyone (``public=True``: a feed, the count API) is served
+      ``public, max-age=<timeout>`` instead, and may be that old in a proxy.
+
+``PAGE_CACHE_SECONDS=0`` switches the cache off (the default when DEBUG is on,
+so template edits show at once in development). Every response of a
+decorated view says what happened in ``X-Page-Cache``: hit, miss, pass (not
+storable), bypass (personal request) or off.
+"""
+
+import hashlib
+import re
+import uuid
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+from django.http import HttpResponse, QueryDict
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+CACHE_ALIAS = "default"
+VERSION_KEY = "page-cache:content-version"
+KEY_PREFIX = "page-cache:page:"
+
+# The cookie the cookie banner sets, and the choices that change a page.
+CONSENT_COOKIE = "cookie_consent"
+CONSENT_CHOICES = ("accepted", "declined")
+# Cookies that make a request personal: a logged-in user (or anyone with a
+# session) and pending flash messages (CookieStorage's cookie name).
+MESSAGES_COOKIE = "messages"
+
+# Models whose changes can show on a public page. Their saves and deletes
+# invalidate every cached page (connected in CampaignConfig.ready).
+CONTENT_MODELS = (
+    "coalition.Member",
+    "testimonies.Topic",
+    "testimonies.Testimony",
+    "testimonies.Passage",
+    "campaign.Campaign",
+    "campaign.KeyFact",
+    "campaign.Appeal",
+    "campaign.Demand",
+    "campaign.Milestone",
+    "campaign.Statement",
+    "campaign.Contact",
+    "campaign.Petition",
+    "campaign.ConsentWording",
+)
+
+# Placeholders for the per-visitor parts in a stored copy. "@" is outside
+# the CSRF alphabet and the nonce alphabet, so a real value never matches.
+CSRF_HOLE = b"@@page-cache-csrf-token@@"
+NONCE_HOLE = b"@@page-cache-csp-nonce@@"
+
+_TOKEN_RE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{%d}(?![A-Za-z0-9])" % (2 * CSRF_SECRET_LENGTH))
+_UNSTORED_HEADERS = {"cache-control", "content-length", "expires", "vary", "x-page-cache"}
+_ALLOWED_VARY = {"cookie", "accept-encoding"}
+_UNCACHEABLE_DIRECTIVES = {"private", "no-cache", "no-store"}
+
+
+def _cache():
+    return caches[CACHE_ALIAS]
+
+
+# Content version -----------------------------------------------------------
+
+
+def bump_content_version(**kwargs):
+    """Invalidate every cached page (a new content version), after the current transaction commits.
+
+    Accepts and ignores signal arguments, so it can be connected directly.
+    """
+    transaction.on_commit(_set_new_version, robust=True)
+
+
+def _set_new_version():
+    _cache().set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def _current_version(found):
+    version = found.get(VERSION_KEY)
+    if version is None:
+        # First use, or the version was evicted: start a version no stored
+        # copy can carry (add() lets concurrent processes agree on one).
+        _cache().add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = _cache().get(VERSION_KEY)
+    return version
+
+
+def connect_invalidation_signals():
+    """Bump the content version whenever staff change a content model."""
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+
+    for label in CONTENT_MODELS:
+        model = apps.get_model(label)
+        post_save.connect(bump_content_version, sender=model, dispatch_uid=f"page-cache-save-{label}")
+        post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"page-cache-delete-{label}")
+        for field in model._meta.local_many_to_many:
+            m2m_changed.connect(
+                bump_content_version,
+                sender=field.remote_field.through,
+                dispatch_uid=f"page-cache-m2m-{label}-{field.name}",
+            )
+    # A deploy runs migrate: pages rendered by the old templates go too.
+    post_migrate.connect(bump_content_version, dispatch_uid="page-cache-migrate")
+
+
+# The decorator --------------------------------------------------------------
+
+
+def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=False):
+    """Serve an anonymous page from the shared cache (see the module docstring).
+
+    ``timeout``: seconds a copy may live (an int, or a callable returning one,
+    read on each request); default ``settings.PAGE_CACHE_SECONDS``.
+    ``query_params``: names of the GET parameters the view reads (e.g.
+    ``("page",)``); every other parameter is dropped before the view runs.
+    ``public``: the output is identical for every visitor (no form, no cookie
+    banner: feeds, JSON); served ``Cache-Control: public, max-age=<timeout>``
+    and not keyed on the cookie choice.
+
+    Usable bare (``@cache_public_page``) or with arguments, on function views
+    or around ``SomeView.as_view()``.
+    """
+
+    def decorator(view):
+        allowed = tuple(query_params)
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            seconds = _timeout(timeout)
+            if seconds <= 0:
+                return _mark(view(request, *args, **kwargs), "off")
+            if not _is_anonymous_read(request):
+                response = view(request, *args, **kwargs)
+                if not response.has_header("Cache-Control"):
+                    patch_cache_control(response, private=True)
+                return _mark(response, "bypass")
+
+            query = _normalised_query(request, allowed)
+            request.GET = QueryDict(query)
+            key = _page_key(request, query, public)
+            found = _cache().get_many([key, VERSION_KEY])
+            version = _current_version(found)
+            entry = found.get(key)
+            if entry is not None and entry["version"] == version:
+                return _serve(request, entry, "hit", seconds)
+
+            response = view(request, *args, **kwargs)
+            if callable(getattr(response, "render", None)) and not response.is_rendered:
+                response.render()
+            entry = _entry_from_response(request, response, version, public)
+            if entry is None:
+                return _mark(response, "pass")
+            _cache().set(key, entry, seconds)
+            return _serve(request, entry, "miss", seconds)
+
+        return wrapper
+
+    if view_func is not None:
+        return decorator(view_func)
+    return decorator
+
+
+def _timeout(timeout):
+    if timeout is None:
+        return settings.PAGE_CACHE_SECONDS
+    if callable(timeout):
+        return timeout()
+    return timeout
+
+
+def _mark(response, state):
+    response["X-Page-Cache"] = state
+    return response
+
+
+def _is_anonymous_read(request):
+    if request.method not in ("GET", "HEAD"):
+        return False
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and MESSAGES_COOKIE not in cookies
+
+
+def _normalised_query(request, allowed):
+    pairs = [(name, value) for name in sorted(allowed) for value in request.GET.getlist(name)]
+    return urlencode(pairs)
+
+
+def _consent(request):
+    value = request.COOKIES.get(CONSENT_COOKIE, "")
+    return value if value in CONSENT_CHOICES else ""
+
+
+def _page_key(request, query, public):
+    consent = "" if public else _consent(request)
+    raw = f"{request.scheme}://{request.get_host()}{request.path}?{query}#{consent}"
+    return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _entry_from_response(request, response, version, public):
+    """The response as a visitor-neutral dict, or None if it must not be stored."""
+    if response.status_code != 200 or response.streaming:
+        return None
+    if any(name != settings.CSRF_COOKIE_NAME for name in response.cookies):
+        return None
+    directives = {d.split("=")[0].strip().lower() for d in response.get("Cache-Control", "").split(",")}
+    if directives & _UNCACHEABLE_DIRECTIVES:
+        return None
+    vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+    if vary - _ALLOWED_VARY:
+        return None
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return None
+    messages = getattr(request, "_messages", None)
+    if messages is not None and getattr(messages, "added_new", False):
+        return None
+
+    content, holes = _punch_holes(request, response.content)
+    if public and holes:
+        # The view promised the same page for everyone, but it holds a
+        # visitor's token: serve it, never store it.
+        return None
+    return {
+        "version": version,
+        "status": response.status_code,
+        "headers": [
+            (name, value) for name, value in response.items() if name.lower() not in _UNSTORED_HEADERS
+        ],
+        "content": content,
+        "holes": holes,
+        "public": public,
+    }
+
+
+def _punch_holes(request, content):
+    holes = []
+    secret = request.META.get("CSRF_COOKIE")
+    if secret:
+
+        def replace_token(match):
+            token = match.group().decode()
+            return CSRF_HOLE if _unmask(token) == secret else match.group()
+
+        punched = _TOKEN_RE.sub(replace_token, content)
+        if punched != content:
+            content = punched
+            holes.append("csrf")
+    nonce = getattr(request, "_csp_nonce", None)
+    if nonce:  # a LazyNonce is true only once the page used it
+        value = str(nonce).encode()
+        if value in content:
+            content = content.replace(value, NONCE_HOLE)
+            holes.append("nonce")
+    return content, holes
+
+
+def _unmask(token):
+    """The CSRF secret inside a masked token (the inverse of Django's masking)."""
+    chars = CSRF_ALLOWED_CHARS
+    mask, cipher = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
+    return "".join(chars[chars.index(c) - chars.index(m)] for c, m in zip(cipher, mask, strict=True))
+
+
+def _serve(request, entry, state, seconds):
+    content = entry["content"]
+    if "csrf" in entry["holes"]:
+        # Also flags the CSRF cookie for the response (new visitors get one).
+        content = content.replace(CSRF_HOLE, get_token(request).encode())
+    if "nonce" in entry["holes"]:
+        # Reading the nonce makes the CSP middleware put it in the header.
+        content = content.replace(NONCE_HOLE, str(request._csp_nonce).encode())
+    response = HttpResponse(content, status=entry["status"])
+    for name, value in entry["headers"]:
+        response[name] = value
+    if entry["public"]:
+        patch_cache_control(response, public=True, max_age=seconds)
+    else:
+        # Per-visitor tokens and the cookie choice: no shared proxy may keep it.
+        patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ("Cookie",))
+    return _mark(response, state)
