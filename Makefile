@@ -46,5 +46,8 @@ fmt: setup ## Format code and templates
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/djhtml $$(git ls-files 'templates/*.html' '*/templates/*.html') || true
 
+bench: setup ## Load-test on this machine (own PostgreSQL, gunicorn, wrk; ~5 min); BENCH_ARGS=--quick for a smoke run
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+
 clean: ## Remove the virtual environment, the database and generated files
 	rm -rf $(VENV) var staticfiles node_modules
