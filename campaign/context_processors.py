@@ -1,9 +1,29 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from campaign.consent import consent_from_request
+
+
+def _current_contact():
+    from campaign.models import Contact
+
+    return Contact.objects.filter(is_current=True).first()
 
 
 def site(request):
-    """Site-wide values every template may use."""
+    """Site-wide values every template may use.
+
+    ``site_contact`` is evaluated on first use and then kept for the rest of the
+    request, so a page that never shows it runs no query for it.
+    """
+    consent = consent_from_request(request)
     return {
         "SITE_NAME": settings.SITE_NAME,
         "SITE_URL": settings.SITE_URL,
+        "site_contact": SimpleLazyObject(_current_contact),
+        # The visitor's cookie choice: "accepted", "declined" or "" (not chosen yet).
+        "cookie_consent": consent,
+        "cookie_choice_made": bool(consent),
+        # Only ever non-empty after the visitor accepted, and only when configured.
+        "analytics_script_url": settings.ANALYTICS_SCRIPT_URL if consent == "accepted" else "",
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaign.views import content, petition
+from campaign.views import content, petition, site
 
 app_name = "campaign"
 
@@ -14,7 +14,7 @@ urlpatterns = [
     path("news/<slug:slug>/", content.statement_detail, name="statement-detail"),
     path("about/", content.about, name="about"),
     path("privacy/", content.privacy, name="privacy"),
-    path("cookies/", content.cookies, name="cookies"),
+    path("cookies/", site.cookie_preferences, name="cookies"),
     # Petition.
     path("petition/", petition.petition_redirect, name="petition"),
     path("petitions/<slug:slug>/", petition.petition_detail, name="petition-detail"),

@@ -2,10 +2,17 @@ import sys
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.vary import vary_on_cookie
+
+from campaign import consent
 
 # Site-wide pages -------------------------------------------------------------
 
@@ -39,17 +46,53 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
+@vary_on_cookie
+@cache_control(private=True)
+def cookie_preferences(request):
+    """Show the visitor's cookie choice; a POST stores a new one and goes back where they were.
+
+    Works without JavaScript: the banner's buttons are a plain form posting here.
+    """
+    if request.method == "POST":
+        choice = request.POST.get("choice", "")
+        if choice not in consent.CHOICES:
+            return bad_request(request)
+        next_url = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse("campaign:home")
+        response = HttpResponseRedirect(next_url, status=303)
+        return consent.store_consent(response, choice)
+    return render(
+        request,
+        "campaign/cookies.html",
+        {"analytics_configured": bool(settings.ANALYTICS_SCRIPT_URL)},
+    )
+
+
 # Error pages -------------------------------------------------------------------
 
 
 def _error_page(request, template_name, status, context=None, headers=None):
+    # Without a request the context processors do not run: give the shell what it needs.
+    base_context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, "status": status}
     try:
-        body = loader.render_to_string(template_name, context or {}, request=request)
+        body = loader.render_to_string(template_name, base_context | (context or {}), request=request)
     except Exception:  # a broken template or database must still give a page
-        body = loader.render_to_string("error_fallback.html", {"status": status})
+        body = loader.render_to_string("error_fallback.html", base_context | _fallback_assets())
     response = HttpResponse(body, status=status, headers=headers)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _fallback_assets():
+    """The stylesheet for the fallback page, if the static files manifest can name it."""
+    try:
+        return {"stylesheet": static("css/site.css"), "favicon": static("img/favicon.svg")}
+    except Exception:  # e.g. collectstatic not run: a plain page is better than none
+        return {}
 
 
 def bad_request(request, exception=None):
