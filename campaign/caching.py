@@ -28,17 +28,18 @@ The per-visitor parts
     * A CSP nonce used by the page is replaced the same way, so the page and
       the ``Content-Security-Policy`` header always carry the same nonce.
     * The cookie banner (and anything else that depends on the visitor's
-      cookie choice, such as an analytics script after "accept") is part of
-      the key instead: the value of the ``cookie_consent`` cookie (one of
-      ``CONSENT_CHOICES``; anything else counts as no choice) selects one of
-      at most three copies of each page. Templates need no change.
+      cookie choice, such as an analytics script after "Accept all") is part
+      of the key instead: the visitor's choice as ``campaign.consent`` reads
+      it ("accepted", "declined" or none, junk counting as none) selects one
+      of at most three copies of each page. Templates need no change.
     * Flash messages: a visitor with a ``messages`` cookie bypasses the cache.
 
 Query strings
     Only the parameters a view names in ``query_params`` are part of the key;
     the view sees only those (others, such as ``utm_source``, are dropped
-    before the view runs), so tracking parameters cannot fill the cache with
-    copies of one page.
+    from ``request.GET`` and ``get_full_path()`` before the view runs), so
+    tracking parameters can neither fill the cache with copies of one page
+    nor leak one visitor's link into the copy others get.
 
 Staleness (the documented bound)
     * Staff edits: saving or deleting any content model (see
@@ -75,13 +76,12 @@ from django.http import HttpResponse, QueryDict
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from campaign.consent import consent_from_request
+
 CACHE_ALIAS = "default"
 VERSION_KEY = "page-cache:content-version"
 KEY_PREFIX = "page-cache:page:"
 
-# The cookie the cookie banner sets, and the choices that change a page.
-CONSENT_COOKIE = "cookie_consent"
-CONSENT_CHOICES = ("accepted", "declined")
 # Cookies that make a request personal: a logged-in user (or anyone with a
 # session) and pending flash messages (CookieStorage's cookie name).
 MESSAGES_COOKIE = "messages"
@@ -197,6 +197,7 @@ def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=F
 
             query = _normalised_query(request, allowed)
             request.GET = QueryDict(query)
+            request.META["QUERY_STRING"] = query  # for get_full_path()
             key = _page_key(request, query, public)
             found = _cache().get_many([key, VERSION_KEY])
             version = _current_version(found)
@@ -245,13 +246,8 @@ def _normalised_query(request, allowed):
     return urlencode(pairs)
 
 
-def _consent(request):
-    value = request.COOKIES.get(CONSENT_COOKIE, "")
-    return value if value in CONSENT_CHOICES else ""
-
-
 def _page_key(request, query, public):
-    consent = "" if public else _consent(request)
+    consent = "" if public else consent_from_request(request)
     raw = f"{request.scheme}://{request.get_host()}{request.path}?{query}#{consent}"
     return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
 
