@@ -130,7 +130,7 @@ class Postgres:
              "--locale=C.UTF-8", "--no-sync"], user=self.user, timeout=120)  # fmt: skip
         options = (
             f"-p {self.port} -k {self.dir} -c listen_addresses={HOST} -c max_connections=60 "
-            "-c shared_buffers=256MB -c log_min_messages=warning"
+            "-c shared_buffers=256MB -c max_wal_size=2GB -c log_min_messages=warning"
         )
         run([str(self.bin / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.dir / "log"), "-w",
              "-t", "60", "start"], user=self.user, timeout=90)  # fmt: skip
@@ -391,6 +391,7 @@ class Wrk:
         self.threads = threads
         self.workdir = workdir
         self.count = 0
+        self.processes = []
 
     def script(self, body):
         self.count += 1
@@ -403,7 +404,15 @@ class Wrk:
         cmd = [self.binary, "-t", str(threads or self.threads), "-c", str(connections or self.connections),
                "-d", f"{duration or self.duration}s", "--timeout", "10s", "--latency", "-s", str(script),
                f"http://{HOST}:{self.port}{path}"]  # fmt: skip
-        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        self.processes.append(process)
+        return process
+
+    def stop_all(self):
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
 
     def finish(self, process):
         out, err = process.communicate(timeout=(self.duration or 10) + 120)
@@ -502,11 +511,15 @@ class Bench:
         t = time.monotonic()
         self.manage("migrate", "--no-input")
         log(f"migrated in {time.monotonic() - t:.1f} s")
-        t = time.monotonic()
-        self.manage("collectstatic", "--no-input", "--clear")
-        log(f"collected static files in {time.monotonic() - t:.1f} s")
+        if not self.args.data_only:
+            t = time.monotonic()
+            # Without --clear: unchanged files are neither copied nor compressed again.
+            self.manage("collectstatic", "--no-input")
+            log(f"collected static files in {time.monotonic() - t:.1f} s")
         self.data = self.generate(self.args.small)
         log(f"generated data: {self.data['signatures']} signatures ({self.data['insert_seconds']} s)")
+        if self.args.data_only:
+            return
         self.gunicorn = Gunicorn(self.port, self.env)
         self.gunicorn.start()
         log(f"gunicorn (2 sync workers) on http://{HOST}:{self.port}")
@@ -514,6 +527,8 @@ class Bench:
                        self.workdir)  # fmt: skip
 
     def teardown(self):
+        if getattr(self, "wrk", None):
+            self.wrk.stop_all()
         if self.gunicorn:
             rss = {str(pid): peak_rss_kb(pid) for pid in self.gunicorn.workers()}
             self.results["worker_peak_rss_kb"] = rss
@@ -830,6 +845,30 @@ end
         except Unavailable as exc:
             self.na(name, exc)
 
+    def markdown(self):
+        """The table and the machine, ready to paste into BENCHMARKS.md."""
+        m = self.results.get("machine", {})
+        p = self.results["parameters"]
+        lines = [
+            f"Run {self.results['started_at']} at commit {m.get('commit', '?')}, "
+            f"{self.results.get('total_seconds')} s in all.",
+            "",
+            f"Machine: {m.get('cpu', '?')}, {m.get('cores')} cores, {m.get('memory')}; kernel "
+            f"{m.get('kernel')}; {m.get('python')}, Django {m.get('django')}, PostgreSQL "
+            f"{m.get('postgresql')}; {m.get('wrk')}. Load average at start "
+            f"{m.get('load_average', [0])[0]:.1f}, at end {self.results['load_average_end'][0]:.1f}.",
+            "",
+            f"gunicorn {p['gunicorn_workers']} {p['worker_class']} workers; wrk {p['threads']} threads, "
+            f"{p['connections']} connections, {p['duration_s']} s per measurement; 127.0.0.1.",
+            "",
+            "| Measurement | Figure | Goal | Result |",
+            "|---|---|---|---|",
+        ]
+        for row in self.results["table"]:
+            mark = "" if row["pass"] is None else ("pass" if row["pass"] else "**FAIL**")
+            lines.append(f"| {row['measurement'].strip()} | {row['figure']} | {row['goal']} | {mark} |")
+        return "\n".join(lines) + "\n"
+
     # the whole run
 
     def machine(self):
@@ -869,6 +908,15 @@ end
         try:
             self.setup()
             self.results["machine"] = self.machine()
+            if a.data_only:
+                t = time.monotonic()
+                self.data = self.generate(a.large)
+                log(
+                    f"topped up to {self.data['signatures']:,}: {self.data['inserted']:,} rows by COPY in "
+                    f"{self.data['insert_seconds']} s; the command took {time.monotonic() - t:.1f} s"
+                )
+                self.results["generate_large"] = self.data
+                return
             print(f"\n  {'measurement':<46} {'figure':<40} {'goal':<28} result")
             self.ceiling()
             self.pages()
@@ -893,13 +941,16 @@ end
             figure = ", ".join(f"{(kb or 0) / 1024:.0f} MB" for kb in rss.values())
             self.row("6. peak RSS per gunicorn worker (VmHWM)", figure, "(reported)")
         self.results["total_seconds"] = round(time.monotonic() - started, 1)
+        self.results["load_average_end"] = os.getloadavg()
+        busy = max(self.results["load_average_end"][0], self.results["machine"]["load_average"][0])
+        if busy > (os.cpu_count() or 1):
+            log(f"warning: load average {busy:.1f} on {os.cpu_count()} cores: other work shared the CPU")
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
         text = json.dumps(self.results, indent=2, default=str)
         (OUT_DIR / f"{stamp}.json").write_text(text)
         (OUT_DIR / "latest.json").write_text(text)
-        log(
-            f"done in {self.results['total_seconds']} s; results in var/bench/{stamp}.json and var/bench/latest.json"
-        )
+        (OUT_DIR / "latest.md").write_text(self.markdown())
+        log(f"done in {self.results['total_seconds']} s; var/bench/{stamp}.json, latest.json, latest.md")
 
 
 def main():
@@ -911,6 +962,7 @@ def main():
     parser.add_argument(
         "--large", type=int, default=1_000_000, help="signatures for the second pass [1000000]"
     )
+    parser.add_argument("--data-only", action="store_true", help="only time the data generation")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 3 s each, 20,000 signatures")
     args = parser.parse_args()
     if args.quick:

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
 
 from campaign.management.commands import generate_bench_data
 from campaign.models import Petition, Signature
@@ -66,3 +67,19 @@ def test_missing_confirm_token_function_is_reported_not_fatal(tmp_path, monkeypa
 
 def fake_token(signature):
     return f"token-{signature.pk}"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY and index rebuilds are PostgreSQL's")
+def test_bulk_load_rebuilds_indexes_and_constraints(monkeypatch):
+    monkeypatch.setattr(generate_bench_data, "REBUILD_FROM", 100)
+
+    summary = generate(signatures=300)
+
+    petition = Petition.objects.get(slug=summary["petition_slug"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'campaign_signature'")
+        assert cursor.fetchone()[0] >= 9
+    existing = Signature.objects.filter(petition=petition).first()
+    existing.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        existing.save()  # one signature per normalised email, still enforced

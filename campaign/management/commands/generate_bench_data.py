@@ -27,6 +27,8 @@ from testimonies.models import Passage, Testimony, Topic
 
 BENCH_DOMAIN = "bench.example.org"
 CONFIRM_DOMAIN = "confirm.bench.example.org"
+# From this many rows on, indexes and constraints are rebuilt after loading.
+REBUILD_FROM = 100_000
 BENCH_PETITION_SLUG = "bench-petition"
 COUNTRIES = ["GB", "US", "KR", "JP", "DE", "FR", "CA", "AU", "NL", "SE", "", "IT", "ES", "BR", "IN"]
 # Confirmed, pending, withdrawn, invalidated: out of 100.
@@ -83,6 +85,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, signatures, members, testimonies, confirm_tokens, tokens_file, **options):
         started = time.monotonic()
+        self.timings = {}
         call_command("load_content", verbosity=0)
         self.make_members(members)
         testimony = self.make_testimonies(testimonies)
@@ -102,8 +105,10 @@ class Command(BaseCommand):
             # that counting can use an index-only scan.
             # (VACUUM cannot run inside a transaction, e.g. in a test.)
             command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+            vacuum_started = time.monotonic()
             with connection.cursor() as cursor:
                 cursor.execute(f"{command} {Signature._meta.db_table}")
+            self.timings["vacuum_analyze"] = round(time.monotonic() - vacuum_started, 2)
 
         summary = {
             "petition_slug": petition.slug,
@@ -113,6 +118,7 @@ class Command(BaseCommand):
             "signatures": Signature.objects.filter(petition=petition).count(),
             "inserted": wanted,
             "insert_seconds": round(insert_seconds, 2),
+            "insert_timings": self.timings,
             "confirm_tokens": 0,
             "confirm_tokens_error": None,
         }
@@ -246,10 +252,17 @@ class Command(BaseCommand):
             return
         table = Signature._meta.db_table
         with transaction.atomic(), connection.cursor() as cursor:
+            rebuilt = _drop_indexes_and_constraints(cursor, table) if count >= REBUILD_FROM else []
             # The raw psycopg cursor: Django's wrapper has no COPY.
+            started = time.monotonic()
             with cursor.cursor.copy(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
                 while chunk := "".join(itertools.islice(lines, 20000)):
                     copy.write(chunk)
+            self.timings["copy"] = round(time.monotonic() - started, 2)
+            started = time.monotonic()
+            for statement in rebuilt:
+                cursor.execute(statement)
+            self.timings["rebuild_indexes"] = round(time.monotonic() - started, 2)
 
     def write_confirm_tokens(self, petition, wording, count, path):
         try:
@@ -277,6 +290,39 @@ class Command(BaseCommand):
         with open(path, "w") as handle:
             handle.write("\n".join(paths) + "\n")
         return len(paths)
+
+
+def _drop_indexes_and_constraints(cursor, table):
+    """Drop the table's secondary indexes, unique and foreign-key constraints; return how to rebuild them.
+
+    Loading a million rows and then building each index in one sort is several
+    times faster than updating eight indexes and queueing three deferred
+    foreign-key checks per row. Called inside the loading transaction, so a
+    failure leaves the table as it was.
+    """
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    # Deferred checks still pending in this transaction would block ALTER TABLE.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute(
+        "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+        [table, table],
+    )
+    indexes = cursor.fetchall()
+    for name, _kind, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    # Indexes first, then unique constraints, then foreign keys (checked in one pass each).
+    return [definition for _name, definition in indexes] + [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, _kind, definition in constraints
+    ]
 
 
 def _signature_from_line(line):
