@@ -62,7 +62,7 @@ def test_missing_confirm_token_function_is_reported_not_fatal(tmp_path, monkeypa
     monkeypatch.setattr(generate_bench_data, "CONFIRM_TOKEN_FUNCTION", "campaign.services.no_such_function")
     summary = generate(signatures=10, confirm_tokens=5, tokens_file=str(tmp_path / "paths.txt"))
     assert summary["confirm_tokens"] == 0
-    assert "no confirm-token function" in summary["confirm_tokens_error"]
+    assert "no confirm-token function yet" in summary["confirm_tokens_error"]
 
 
 def fake_token(signature):
@@ -83,3 +83,12 @@ def test_bulk_load_rebuilds_indexes_and_constraints(monkeypatch):
     existing.pk = None
     with pytest.raises(IntegrityError), transaction.atomic():
         existing.save()  # one signature per normalised email, still enforced
+
+
+def test_default_adapter_reports_when_the_petition_has_no_token_maker(tmp_path, monkeypatch):
+    from campaign import services
+
+    monkeypatch.delattr(services, "make_token", raising=False)
+    summary = generate(signatures=10, confirm_tokens=5, tokens_file=str(tmp_path / "paths.txt"))
+    assert summary["confirm_tokens"] == 0
+    assert "make_token" in summary["confirm_tokens_error"]

@@ -38,10 +38,9 @@ STATE_SHARES = [
     (98, Signature.State.WITHDRAWN),
     (100, Signature.State.INVALIDATED),
 ]
-# Adapter: the petition's confirm-token maker, called with a Signature and
-# returning the token for campaign:petition-confirm. Point it at the real
-# function (dotted path) if the petition code names it differently.
-CONFIRM_TOKEN_FUNCTION = "campaign.services.make_confirm_token"
+# Makes the token for campaign:petition-confirm from a Signature: the adapter
+# below, or any function with that shape (tests point it elsewhere).
+CONFIRM_TOKEN_FUNCTION = "campaign.management.commands.generate_bench_data.make_confirm_token"
 COPY_COLUMNS = (
     "petition_id",
     "name",
@@ -267,8 +266,9 @@ class Command(BaseCommand):
     def write_confirm_tokens(self, petition, wording, count, path):
         try:
             make_token = import_string(CONFIRM_TOKEN_FUNCTION)
-        except ImportError:
-            raise CommandError(f"no confirm-token function at {CONFIRM_TOKEN_FUNCTION}") from None
+            make_token(Signature(pk=0, petition=petition))  # fails early if it cannot work yet
+        except (ImportError, AttributeError, NotImplementedError) as exc:
+            raise CommandError(f"no confirm-token function yet ({CONFIRM_TOKEN_FUNCTION}: {exc})") from None
         start = Signature.objects.filter(petition=petition, email_normalised__endswith=CONFIRM_DOMAIN).count()
         self.insert_signatures(
             petition,
@@ -290,6 +290,13 @@ class Command(BaseCommand):
         with open(path, "w") as handle:
             handle.write("\n".join(paths) + "\n")
         return len(paths)
+
+
+def make_confirm_token(signature):
+    """Adapter to the petition's token maker: the token a confirmation email links to."""
+    from campaign import services
+
+    return services.make_token(signature, "confirm")
 
 
 def _drop_indexes_and_constraints(cursor, table):
