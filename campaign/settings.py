@@ -65,6 +65,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The absolute address of the site, for links in emails and feeds.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("SITE_NAME", "International Coalition to Stop Crimes Against Humanity in North Korea")
+# The prefix of the public API's OSDI identifiers ("icnk:<petition-slug>").
+API_IDENTIFIER_PREFIX = env("API_IDENTIFIER_PREFIX", "icnk")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

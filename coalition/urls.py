@@ -1,8 +1,9 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from coalition.views import MemberListView
 
 app_name = "coalition"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="coalition/member_list.html"), name="member-list"),
+    path("", MemberListView.as_view(), name="member-list"),
 ]

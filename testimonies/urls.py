@@ -1,11 +1,10 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from testimonies.views import TestimonyDetailView, TestimonyListView
 
 app_name = "testimonies"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="testimonies/testimony_list.html"), name="list"),
-    path(
-        "<slug:slug>/", TemplateView.as_view(template_name="testimonies/testimony_detail.html"), name="detail"
-    ),
+    path("", TestimonyListView.as_view(), name="list"),
+    path("<slug:slug>/", TestimonyDetailView.as_view(), name="detail"),
 ]

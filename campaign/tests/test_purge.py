@@ -1,0 +1,110 @@
+"""Retention: purge_signatures deletes stale pending signatures and anonymises old closed ones."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+from django.utils import timezone
+
+from campaign import services
+from campaign.models import Petition, Signature
+from campaign.tests.factories_staff import make_member, make_petition, make_signature
+
+pytestmark = pytest.mark.django_db
+
+S = Signature.State
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def retention(settings):
+    settings.PETITION_PENDING_RETENTION_DAYS = 7
+    settings.PETITION_CLOSED_RETENTION_DAYS = 180
+
+
+def counts_by(field):
+    return dict(Signature.objects.values_list(field).annotate(n=Count("pk")).order_by(field))
+
+
+def test_pending_older_than_retention_is_deleted_newer_kept(retention):
+    now = timezone.now()
+    old_pending = make_signature(state=S.PENDING, created_at=now - 8 * DAY)
+    fresh_pending = make_signature(state=S.PENDING, created_at=now - 6 * DAY)
+    old_confirmed = make_signature(state=S.CONFIRMED, created_at=now - 30 * DAY)
+    result = services.purge_signatures(now=now)
+    assert result == {"deleted_pending": 1, "anonymised": 0}
+    remaining = set(Signature.objects.values_list("pk", flat=True))
+    assert remaining == {fresh_pending.pk, old_confirmed.pk}
+    assert old_pending.pk not in remaining
+
+
+def test_signatures_of_long_closed_petition_are_anonymised_and_counts_kept(retention):
+    now = timezone.now()
+    member = make_member()
+    closed = make_petition(state=Petition.State.CLOSED, closes_at=now - 181 * DAY)
+    recent = make_petition(state=Petition.State.CLOSED, closes_at=now - 179 * DAY)
+    old = [
+        make_signature(closed, name="Kim", comment="For my family", country="KR", referrer=member),
+        make_signature(closed, state=S.WITHDRAWN, country="JP"),
+        make_signature(closed, state=S.INVALIDATED, country="US"),
+    ]
+    kept = make_signature(recent, name="Lee")
+    states_before, countries_before = counts_by("state"), counts_by("country")
+    referrers_before = counts_by("referrer")
+
+    result = services.purge_signatures(now=now)
+
+    assert result == {"deleted_pending": 0, "anonymised": 3}
+    for signature in old:
+        signature.refresh_from_db()
+        assert (signature.name, signature.email, signature.comment, signature.ip_hash) == ("", "", "", "")
+        assert signature.email_normalised == f"anonymised-{signature.pk}"
+        assert signature.show_name is False
+    assert old[0].referrer == member
+    assert old[0].confirmed_at is not None
+    kept.refresh_from_db()
+    assert kept.name == "Lee" and kept.email
+    assert counts_by("state") == states_before
+    assert counts_by("country") == countries_before
+    assert counts_by("referrer") == referrers_before
+
+
+def test_purging_twice_changes_nothing_more(retention):
+    now = timezone.now()
+    closed = make_petition(state=Petition.State.DELIVERED, delivered_on=now.date(), closes_at=now - 365 * DAY)
+    make_signature(closed)
+    make_signature(closed, state=S.PENDING, created_at=now - 400 * DAY)
+    make_signature(state=S.PENDING, created_at=now - 10 * DAY)
+    assert services.purge_signatures(now=now) == {"deleted_pending": 2, "anonymised": 1}
+    snapshot = list(Signature.objects.order_by("pk").values())
+    assert services.purge_signatures(now=now) == {"deleted_pending": 0, "anonymised": 0}
+    assert list(Signature.objects.order_by("pk").values()) == snapshot
+
+
+def test_open_petition_without_closing_date_is_never_anonymised(retention):
+    open_petition = make_petition(closes_at=None)
+    signature = make_signature(open_petition, created_at=timezone.now() - 1000 * DAY)
+    services.purge_signatures(now=timezone.now() + 1000 * DAY)
+    signature.refresh_from_db()
+    assert signature.email
+
+
+def test_command_dry_run_counts_without_changing(retention, capsys):
+    make_signature(state=S.PENDING, created_at=timezone.now() - 8 * DAY)
+    call_command("purge_signatures", "--dry-run")
+    output = capsys.readouterr().out
+    assert "Would delete 1 pending signature(s) older than 7 days" in output
+    assert "would anonymise 0" in output
+    assert Signature.objects.count() == 1
+
+
+def test_command_purges_and_reports(retention, capsys):
+    make_signature(state=S.PENDING, created_at=timezone.now() - 8 * DAY)
+    closed = make_petition(state=Petition.State.CLOSED, closes_at=timezone.now() - 200 * DAY)
+    make_signature(closed)
+    call_command("purge_signatures")
+    output = capsys.readouterr().out
+    assert "Deleted 1 pending signature(s)" in output
+    assert "anonymised 1 signature(s) of petitions closed more than 180 days ago" in output
+    assert Signature.objects.count() == 1

@@ -1,0 +1,132 @@
+"""The coalition directory: published members grouped by country, filterable by country and kind."""
+
+from collections import defaultdict
+
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.utils.http import urlencode
+from django.views.generic import ListView
+from django_countries import countries
+
+from coalition.models import Member
+
+NO_COUNTRY = "none"
+NO_COUNTRY_LABEL = "International / no country given"
+# The state of a confirmed signature, read through the reverse relation so this app
+# never imports `campaign`.
+CONFIRMED = "confirmed"
+
+
+def country_label(code):
+    return countries.name(code) if code else NO_COUNTRY_LABEL
+
+
+class MemberListView(ListView):
+    template_name = "coalition/member_list.html"
+    context_object_name = "members"
+    paginate_by = 100
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # Invalid filter values are explained on the page (a 200), never a server error.
+        self.filter_errors = []
+        self.country = self._valid_country(request.GET.get("country", ""))
+        self.kind = self._valid_kind(request.GET.get("kind", ""))
+
+    def _valid_country(self, raw):
+        value = raw.strip()
+        if not value:
+            return None
+        if value.lower() == NO_COUNTRY:
+            return ""
+        code = countries.alpha2(value.upper()) if len(value) == 2 else ""
+        if not code:
+            self.filter_errors.append(
+                f"“{value[:20]}” is not a country code we know (use two letters, e.g. KR); "
+                "showing members from every country."
+            )
+            return None
+        return code
+
+    def _valid_kind(self, raw):
+        value = raw.strip().lower()
+        if not value:
+            return None
+        if value not in Member.Kind.values:
+            self.filter_errors.append(
+                f"“{raw[:20]}” is not a kind of member (use “individual” or “organisation”); "
+                "showing every kind."
+            )
+            return None
+        return value
+
+    def published(self):
+        return Member.objects.published()
+
+    def get_queryset(self):
+        members = self.published()
+        if self.country is not None:
+            members = members.filter(country=self.country)
+        if self.kind is not None:
+            members = members.filter(kind=self.kind)
+        return members.annotate(
+            confirmed_signatures=Count("signatures", filter=Q(signatures__state=CONFIRMED)),
+            # Members without a country form the first group, as the article lists the
+            # international organisations first.
+            has_country=Case(When(country="", then=Value(0)), default=Value(1), output_field=IntegerField()),
+        ).order_by("has_country", "country", "ordering", "name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # One aggregate query gives both the per-country and the per-kind counts.
+        by_country, by_kind = defaultdict(int), defaultdict(int)
+        total = 0
+        for row in self.published().order_by().values("country", "kind").annotate(n=Count("pk")):
+            by_country[row["country"]] += row["n"]
+            by_kind[row["kind"]] += row["n"]
+            total += row["n"]
+        country_counts = sorted(
+            (
+                {
+                    "code": code or NO_COUNTRY,
+                    "label": country_label(code),
+                    "count": n,
+                    "selected": code == self.country,
+                }
+                for code, n in by_country.items()
+            ),
+            key=lambda c: (c["code"] != NO_COUNTRY, c["label"]),
+        )
+        kind_counts = [
+            {"value": value, "label": label, "count": by_kind[value], "selected": value == self.kind}
+            for value, label in Member.Kind.choices
+        ]
+
+        groups = []
+        for member in context["members"]:
+            if not groups or groups[-1]["code"] != member.country.code:
+                groups.append(
+                    {"code": member.country.code, "label": country_label(member.country.code), "members": []}
+                )
+            groups[-1]["members"].append(member)
+
+        filters = {}
+        if self.country is not None:
+            filters["country"] = self.country or NO_COUNTRY
+        if self.kind is not None:
+            filters["kind"] = self.kind
+        context.update(
+            groups=groups,
+            total_published=total,
+            country_counts=country_counts,
+            kind_counts=kind_counts,
+            selected_country=(
+                None
+                if self.country is None
+                else {"code": filters["country"], "label": country_label(self.country)}
+            ),
+            selected_kind=None if self.kind is None else Member.Kind(self.kind).label,
+            is_filtered=bool(filters),
+            filter_errors=self.filter_errors,
+            query_string=urlencode(filters),
+        )
+        return context
