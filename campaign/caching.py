@@ -33,6 +33,9 @@ The per-visitor parts
       it ("accepted", "declined" or none, junk counting as none) selects one
       of at most three copies of each page. Templates need no change.
     * Flash messages: a visitor with a ``messages`` cookie bypasses the cache.
+    * Form fields that must be made per request (the petition form's signed
+      "issued at" stamp, which tells a person from a script by how fast the
+      form comes back) are named in ``fresh_fields`` and re-made per visitor.
 
 Query strings
     Only the parameters a view names in ``query_params`` are part of the key;
@@ -64,17 +67,20 @@ storable), bypass (personal request) or off.
 """
 
 import hashlib
+import html
 import re
 import uuid
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpResponse, QueryDict
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.html import escape
 
 from campaign.consent import consent_from_request
 
@@ -166,7 +172,7 @@ def connect_invalidation_signals():
 # The decorator --------------------------------------------------------------
 
 
-def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=False):
+def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=False, fresh_fields=None):
     """Serve an anonymous page from the shared cache (see the module docstring).
 
     ``timeout``: seconds a copy may live (an int, or a callable returning one,
@@ -176,6 +182,10 @@ def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=F
     ``public``: the output is identical for every visitor (no form, no cookie
     banner: feeds, JSON); served ``Cache-Control: public, max-age=<timeout>``
     and not keyed on the cookie choice.
+    ``fresh_fields``: ``{input name: refresh(old value) -> new value}`` for
+    form fields whose value must be made per request, such as a signed
+    "form issued at" stamp (``restamp(salt)`` re-signs one with the current
+    time): the stored copy keeps the old value, each visitor gets a fresh one.
 
     Usable bare (``@cache_public_page``) or with arguments, on function views
     or around ``SomeView.as_view()``.
@@ -183,6 +193,7 @@ def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=F
 
     def decorator(view):
         allowed = tuple(query_params)
+        refreshers = dict(fresh_fields or {})
 
         @wraps(view)
         def wrapper(request, *args, **kwargs):
@@ -203,16 +214,16 @@ def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=F
             version = _current_version(found)
             entry = found.get(key)
             if entry is not None and entry["version"] == version:
-                return _serve(request, entry, "hit", seconds)
+                return _serve(request, entry, "hit", seconds, refreshers)
 
             response = view(request, *args, **kwargs)
             if callable(getattr(response, "render", None)) and not response.is_rendered:
                 response.render()
-            entry = _entry_from_response(request, response, version, public)
+            entry = _entry_from_response(request, response, version, public, refreshers)
             if entry is None:
                 return _mark(response, "pass")
             _cache().set(key, entry, seconds)
-            return _serve(request, entry, "miss", seconds)
+            return _serve(request, entry, "miss", seconds, refreshers)
 
         return wrapper
 
@@ -252,7 +263,7 @@ def _page_key(request, query, public):
     return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _entry_from_response(request, response, version, public):
+def _entry_from_response(request, response, version, public, refreshers):
     """The response as a visitor-neutral dict, or None if it must not be stored."""
     if response.status_code != 200 or response.streaming:
         return None
@@ -272,7 +283,8 @@ def _entry_from_response(request, response, version, public):
         return None
 
     content, holes = _punch_holes(request, response.content)
-    if public and holes:
+    content, fresh = _punch_field_holes(content, refreshers)
+    if public and (holes or fresh):
         # The view promised the same page for everyone, but it holds a
         # visitor's token: serve it, never store it.
         return None
@@ -284,6 +296,7 @@ def _entry_from_response(request, response, version, public):
         ],
         "content": content,
         "holes": holes,
+        "fresh": fresh,
         "public": public,
     }
 
@@ -310,6 +323,44 @@ def _punch_holes(request, content):
     return content, holes
 
 
+def _field_hole(name):
+    return b"@@page-cache-field-" + name.encode() + b"@@"
+
+
+def _punch_field_holes(content, refreshers):
+    """Replace the value of each ``fresh_fields`` input; return the content and {name: old value}."""
+    fresh = {}
+    for name in refreshers:
+        tag_re = re.compile(rb'<input\b[^>]*\bname="' + re.escape(name.encode()) + rb'"[^>]*>')
+
+        def replace_value(match, name=name):
+            tag = match.group()
+            value = re.search(rb'\bvalue="([^"]*)"', tag)
+            if value is None:
+                return tag
+            fresh[name] = html.unescape(value.group(1).decode())
+            return tag[: value.start(1)] + _field_hole(name) + tag[value.end(1) :]
+
+        content = tag_re.sub(replace_value, content)
+    return content, fresh
+
+
+def restamp(salt):
+    """A ``fresh_fields`` refresher for a ``TimestampSigner(salt=...)`` stamp: same value, signed now.
+
+    A stamp that does not verify stays as it was (the form then treats it as forged).
+    """
+
+    def refresh(stamp):
+        signer = signing.TimestampSigner(salt=salt)
+        try:
+            return signer.sign(signer.unsign(stamp))
+        except signing.BadSignature:
+            return stamp
+
+    return refresh
+
+
 def _unmask(token):
     """The CSRF secret inside a masked token (the inverse of Django's masking)."""
     chars = CSRF_ALLOWED_CHARS
@@ -317,8 +368,11 @@ def _unmask(token):
     return "".join(chars[chars.index(c) - chars.index(m)] for c, m in zip(cipher, mask, strict=True))
 
 
-def _serve(request, entry, state, seconds):
+def _serve(request, entry, state, seconds, refreshers):
     content = entry["content"]
+    for name, old in entry.get("fresh", {}).items():
+        value = refreshers[name](old) if name in refreshers else old
+        content = content.replace(_field_hole(name), escape(value).encode())
     if "csrf" in entry["holes"]:
         # Also flags the CSRF cookie for the response (new visitors get one).
         content = content.replace(CSRF_HOLE, get_token(request).encode())

@@ -681,14 +681,12 @@ class Bench:
                 email_field = name
                 continue
             if field["tag"] == "select":
+                # The preselected option, unless it is the empty "choose one": then a real one.
                 options = [o.get("value", "") for o in field["options"]]
-                chosen = next((o.get("value", "") for o in field["options"] if "selected" in o), None)
-                value = (
-                    chosen
-                    if chosen is not None
-                    else ("GB" if "GB" in options else options[-1] if options else "")
-                )
-                fields.append((name, value))
+                chosen = next((o.get("value", "") for o in field["options"] if "selected" in o), "")
+                if not chosen and ("required" in field or "country" in name):
+                    chosen = "GB" if "GB" in options else next((o for o in options if o), "")
+                fields.append((name, chosen))
             elif kind == "checkbox":
                 if "required" in field or any(w in name for w in ("consent", "agree", "terms")):
                     fields.append((name, field.get("value") or "on"))

@@ -2,9 +2,11 @@
 
 import datetime
 import re
+import time
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import signing
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.template import engines
@@ -13,7 +15,7 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 
 from campaign import urls as root_urls
-from campaign.caching import CSRF_HOLE, KEY_PREFIX, cache_public_page
+from campaign.caching import CSRF_HOLE, KEY_PREFIX, cache_public_page, restamp
 from campaign.models import Statement
 from coalition.models import Member
 
@@ -37,6 +39,17 @@ def page(request):
     return HttpResponse(PAGE.render(context, request))
 
 
+STAMP_SALT = "test-page-cache-stamp"
+FORM = engines["django"].from_string(
+    """<form method="post">{% csrf_token %}<input type="hidden" name="issued" value="{{ stamp }}" id="id_issued"></form>"""
+)
+
+
+def page_with_stamp(request):
+    stamp = signing.TimestampSigner(salt=STAMP_SALT).sign("42")
+    return HttpResponse(FORM.render({"stamp": stamp}, request))
+
+
 def page_with_tracking_cookie(request):
     response = HttpResponse("<p>Hello</p>")
     response.set_cookie("experiment", "b")
@@ -55,6 +68,7 @@ urlpatterns = [
     path("page/", cache_public_page(query_params=("page",))(page)),
     path("uncached/", cache_public_page(never_cache(page))),
     path("tracking/", cache_public_page(page_with_tracking_cookie)),
+    path("stamped/", cache_public_page(fresh_fields={"issued": restamp(STAMP_SALT)})(page_with_stamp)),
     path("missing/", cache_public_page(missing)),
     path("submit/", submit),
     *root_urls.urlpatterns,  # the cookie banner links to the cookie page
@@ -260,3 +274,21 @@ def test_page_cache_off_when_seconds_is_zero(settings):
     settings.PAGE_CACHE_SECONDS = 0
     Client().get("/page/")
     assert Client().get("/page/")["X-Page-Cache"] == "off"
+
+
+def test_form_stamp_is_signed_afresh_for_each_visitor(monkeypatch):
+    Client().get("/stamped/")
+    later = int(time.time()) + 100
+    monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(later))
+
+    response = Client().get("/stamped/")
+
+    assert response["X-Page-Cache"] == "hit"
+    stamp = re.search(rb'name="issued" value="([^"]+)"', response.content).group(1).decode()
+    _value, timestamp, _signature = stamp.split(":")
+    assert signing.TimestampSigner(salt=STAMP_SALT).unsign(stamp) == "42"
+    assert signing.b62_decode(timestamp) == later  # signed for this visit, not the first
+
+
+def test_forged_stamp_is_left_as_it_is():
+    assert restamp(STAMP_SALT)("42:forged:stamp") == "42:forged:stamp"
