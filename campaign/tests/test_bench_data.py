@@ -26,8 +26,8 @@ def test_generates_content_and_an_open_petition_with_the_signatures_asked_for():
 
     petition = Petition.objects.get(slug=summary["petition_slug"])
     assert petition.is_open
-    assert Member.objects.published().count() == 3
-    assert testimonies_models.Testimony.objects.published().count() == 2
+    assert Member.objects.published().filter(slug__startswith="bench-member-").count() == 3
+    assert testimonies_models.Testimony.objects.published().filter(slug__startswith="bench-").count() == 2
     signatures = Signature.objects.filter(petition=petition)
     assert signatures.count() == 300
     assert signatures.values("email_normalised").distinct().count() == 300
@@ -42,7 +42,7 @@ def test_running_again_tops_up_to_the_new_total():
 
     assert summary["inserted"] == 300
     assert Signature.objects.count() == 500
-    assert Member.objects.count() == 3
+    assert Member.objects.filter(slug__startswith="bench-member-").count() == 3
 
 
 def test_confirm_tokens_are_written_as_confirmation_paths(tmp_path, monkeypatch):
