@@ -129,10 +129,15 @@ def _cache():
 
 
 def bump_content_version(**kwargs):
-    """Invalidate every cached page (a new content version), after the current transaction commits.
+    """Invalidate every cached page (a new content version): now, and again once the transaction commits.
 
-    Accepts and ignores signal arguments, so it can be connected directly.
+    The first bump makes the change visible to the next request in this
+    transaction (and in tests); the second discards any copy another request
+    rendered from the old data in between. Call it from services that change
+    what pages show without a model save (withdrawing a signature removes a
+    name from the petition page). Accepts and ignores signal arguments.
     """
+    _set_new_version()
     transaction.on_commit(_set_new_version, robust=True)
 
 
@@ -170,6 +175,31 @@ def connect_invalidation_signals():
 
 
 # The decorator --------------------------------------------------------------
+
+
+def cached_urlconf(module, views):
+    """An ``include()`` target: ``module``'s URL patterns, the named ones cached.
+
+    For apps that must not import campaign (coalition, testimonies): their
+    urls.py stays as it is and campaign/urls.py wraps their views::
+
+        path("coalition/", include(cached_urlconf("coalition.urls", {
+            "member-list": {"query_params": ("country", "kind", "page")},
+        }))),
+
+    ``views`` maps URL names to ``cache_public_page`` options.
+    """
+    from django.urls import URLPattern
+    from django.utils.module_loading import import_module
+
+    urlconf = import_module(module)
+    patterns = []
+    for pattern in urlconf.urlpatterns:
+        if isinstance(pattern, URLPattern) and pattern.name in views:
+            callback = cache_public_page(**views[pattern.name])(pattern.callback)
+            pattern = URLPattern(pattern.pattern, callback, pattern.default_args, pattern.name)
+        patterns.append(pattern)
+    return patterns, urlconf.app_name
 
 
 def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=False, fresh_fields=None):

@@ -15,7 +15,7 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 
 from campaign import urls as root_urls
-from campaign.caching import CSRF_HOLE, KEY_PREFIX, cache_public_page, restamp
+from campaign.caching import CSRF_HOLE, KEY_PREFIX, cache_public_page, cached_urlconf, restamp
 from campaign.models import Statement
 from coalition.models import Member
 
@@ -292,3 +292,22 @@ def test_form_stamp_is_signed_afresh_for_each_visitor(monkeypatch):
 
 def test_forged_stamp_is_left_as_it_is():
     assert restamp(STAMP_SALT)("42:forged:stamp") == "42:forged:stamp"
+
+
+def test_change_shows_at_once_within_the_same_transaction():
+    member = Member.objects.create(name="Before", slug="member", is_published=True)
+    Client().get("/page/")
+    member.name = "After"
+    member.save()  # no commit yet: the test's transaction is still open
+    assert b"After" in Client().get("/page/").content
+
+
+def test_cached_urlconf_caches_the_named_views_of_an_app_that_cannot_import_campaign(rf):
+    patterns, app_name = cached_urlconf("coalition.urls", {"member-list": {"query_params": ("country",)}})
+    (member_list,) = [p for p in patterns if p.name == "member-list"]
+
+    first = member_list.callback(rf.get("/coalition/"))
+    second = member_list.callback(rf.get("/coalition/?utm_source=x"))
+
+    assert app_name == "coalition"
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
