@@ -6,84 +6,339 @@ enqueued with ``transaction.on_commit``.
 
 Sections: the public flow (signing, confirming, withdrawing, counting) and the
 staff tools (invalidating, clearing suspects, resending, retention).
+
+Counting. The shown count is the number of confirmed signatures (a withdrawn
+or invalidated one has left that state, so it drops out by itself). It is
+never kept in a shared row that every confirmation updates: that row is what
+serialised the UK Parliament's petitions site in 2019. Instead the count is a
+``COUNT(*)`` over the ``(petition, state)`` index, kept in the shared cache
+together with the time it was taken. A request that finds it older than
+``PETITION_COUNT_MAX_AGE`` seconds tries to take a lock (``cache.add``); the one
+that wins recounts, every other request keeps serving the previous value
+meanwhile. So whatever the traffic, the database counts at most once per
+window and petition, and the shown figure is exact again after one window.
+
+We chose a full recount over an incremental one (adding the rows confirmed
+since the last refresh, by ``confirmed_at``): a delta misses withdrawals and
+invalidations, which have no timestamp to follow, and rows that commit after a
+later-stamped one, so it would still need a periodic full recount to converge.
+An index-only count of a million rows takes some tens of milliseconds on
+PostgreSQL; paid by one request every ten seconds, it does not show.
+
+Abuse. A honeypot, a too-fast form (both judged by the form) and a submission
+over the per-IP rate limit are stored as ``suspected``: they get the same
+answer as anyone else, no confirmation email, and no place in the count until
+staff clear them (``clear_suspected``), which sends the email.
 """
+
+import datetime
+import hashlib
+import hmac
+import ipaddress
+import time
+import unicodedata
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+from django_countries import countries
+
+from campaign.models import Petition, Signature
 
 # --- Public flow -------------------------------------------------------------
 
+# Providers that ignore dots and +tags in the local part (and their aliases).
+GMAIL_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+TOKEN_SALTS = {"confirm": "campaign.petition.confirm", "withdraw": "campaign.petition.withdraw"}
+
 
 def normalise_email(email):
-    """Case-fold, NFKC, and drop dots and +tags for Gmail-style providers."""
-    raise NotImplementedError
+    """Case-fold, NFKC, and drop dots and +tags for Gmail-style providers.
+
+    ``Jane.Doe+news@GoogleMail.com`` and ``janedoe@gmail.com`` are one person;
+    ``jane.doe@example.org`` keeps its dot, since other providers may treat
+    ``janedoe`` as someone else.
+    """
+    # NFKC before and after case-folding (Unicode's NFKC_Casefold): full-width
+    # letters become ASCII and "ß" becomes "ss".
+    email = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", email or "").casefold()).strip()
+    local, at, domain = email.rpartition("@")
+    if not at:
+        return email
+    domain = domain.rstrip(".")
+    if domain in GMAIL_DOMAINS:
+        local = local.split("+", 1)[0].replace(".", "")
+        domain = GMAIL_DOMAINS[domain]
+    return f"{local}@{domain}"
 
 
 def hash_ip(ip):
     """A keyed hash (HMAC with settings.IP_HASH_KEY) of a client IP address."""
-    raise NotImplementedError
+    if not ip:
+        return ""
+    return hmac.new(settings.IP_HASH_KEY.encode(), str(ip).encode(), hashlib.sha256).hexdigest()
 
 
-def sign_petition(*, petition, name, email, country, comment, show_name, keep_informed, ip_hash, referrer):
-    """Store a pending (or suspected) signature once per normalised email; enqueue the confirmation."""
-    raise NotImplementedError
+def _valid_ip(value):
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(meta):
+    """The client's address from ``request.META``.
+
+    ``X-Forwarded-For`` is anyone's to write, so it is read only when
+    ``PROXY_COUNT`` proxies stand in front of the site; each appends the address
+    it saw, so the client is the ``PROXY_COUNT``-th entry from the right.
+    """
+    remote = _valid_ip(meta.get("REMOTE_ADDR", "")) or ""
+    proxies = settings.PROXY_COUNT
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+        if len(entries) >= proxies:
+            return _valid_ip(entries[-proxies]) or remote
+    return remote
+
+
+def _over_rate_limit(ip_hash):
+    """Count this submission against the IP's burst and sustained limits.
+
+    The counters live in the shared cache (``cache.add`` starts a window,
+    ``cache.incr`` counts in it), so every process and machine sees them.
+    """
+    if not settings.PETITION_RATE_LIMITS or not ip_hash:
+        return False
+    over = False
+    for name, limit, window in (
+        ("burst", settings.PETITION_RATE_BURST, 60),
+        ("sustained", settings.PETITION_RATE_SUSTAINED, 3600),
+    ):
+        key = f"petition:rate:{name}:{ip_hash}"
+        cache.add(key, 0, timeout=window)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # the window ended between add() and incr()
+            cache.set(key, 1, timeout=window)
+            used = 1
+        over = over or used > limit
+    return over
+
+
+def make_token(signature, purpose):
+    """A signed token naming the signature and its petition, for one purpose."""
+    return signing.dumps({"s": signature.pk, "p": signature.petition_id}, salt=TOKEN_SALTS[purpose])
+
+
+def read_token(token, purpose, *, expired_ok=False):
+    """``(signature_id, petition_id)`` from a token, or raise ``signing.BadSignature``.
+
+    Confirm tokens expire after PETITION_CONFIRM_MAX_AGE_DAYS
+    (``signing.SignatureExpired``, a subclass); withdraw tokens never expire, since
+    a supporter may ask to be removed at any time.
+    """
+    expires = purpose == "confirm" and not expired_ok
+    max_age = settings.PETITION_CONFIRM_MAX_AGE_DAYS * 86400 if expires else None
+    data = signing.loads(token, salt=TOKEN_SALTS[purpose], max_age=max_age)
+    try:
+        return int(data["s"]), int(data["p"])
+    except (TypeError, KeyError, ValueError):
+        raise signing.BadSignature("Malformed token") from None
+
+
+def enqueue_confirmation(signature_id):
+    """Send the confirmation email once the current transaction commits."""
+    from campaign.tasks import send_confirmation
+
+    transaction.on_commit(lambda: send_confirmation.enqueue(signature_id))
+
+
+def sign_petition(
+    *, petition, name, email, country, comment, show_name, keep_informed, ip_hash, referrer, suspicious=False
+):
+    """Store a pending (or suspected) signature once per normalised email; enqueue the confirmation.
+
+    A second signature with the same normalised email changes nothing and only
+    resends the confirmation if the first is still pending; the caller answers
+    both alike, so nobody learns whether an address has signed. ``suspicious``
+    (honeypot filled, form sent too fast) and the rate limit store the
+    signature as ``suspected``, with no email. Returns the signature.
+    """
+    normalised = normalise_email(email)
+    over_limit = _over_rate_limit(ip_hash)
+    state = Signature.State.SUSPECTED if (suspicious or over_limit) else Signature.State.PENDING
+    consent_wording = petition.consent_wordings.order_by("-version").first()
+    if consent_wording is None:
+        raise ValueError(f"Petition {petition.pk} has no consent wording to sign.")
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                signature = Signature.objects.create(
+                    petition=petition,
+                    name=name,
+                    email=email,
+                    email_normalised=normalised,
+                    country=country,
+                    comment=comment,
+                    show_name=show_name,
+                    keep_informed=keep_informed,
+                    consent_wording=consent_wording,
+                    consented_at=now,
+                    state=state,
+                    created_at=now,
+                    ip_hash=ip_hash,
+                    referrer=referrer,
+                )
+        except IntegrityError:
+            signature = Signature.objects.filter(petition=petition, email_normalised=normalised).first()
+            if signature is None:  # not a duplicate after all
+                raise
+            # At most one resend per cooldown, so that repeated submissions of
+            # someone else's address cannot flood their inbox.
+            if signature.state == Signature.State.PENDING and cache.add(
+                f"petition:resent:{signature.pk}", 1, timeout=settings.PETITION_RESEND_COOLDOWN
+            ):
+                enqueue_confirmation(signature.pk)
+            return signature
+        if state == Signature.State.PENDING:
+            enqueue_confirmation(signature.pk)
+    return signature
 
 
 def confirm_signature(*, signature_id):
     """pending → confirmed; idempotent. Returns True if this call confirmed it."""
-    raise NotImplementedError
+    changed = Signature.objects.filter(pk=signature_id, state=Signature.State.PENDING).update(
+        state=Signature.State.CONFIRMED, confirmed_at=timezone.now()
+    )
+    return changed == 1
 
 
 def withdraw_signature(*, signature_id):
-    """pending|confirmed|suspected → withdrawn, erasing the personal data."""
-    raise NotImplementedError
+    """pending|confirmed|suspected → withdrawn, erasing the personal data.
+
+    The normalised email becomes ``withdrawn-<id>``, so the unique constraint
+    lets the same person sign again later. Returns True if this call withdrew it.
+    """
+    withdrawable = Signature.objects.filter(
+        pk=signature_id,
+        state__in=[Signature.State.PENDING, Signature.State.CONFIRMED, Signature.State.SUSPECTED],
+    )
+    petition_id = withdrawable.values_list("petition_id", flat=True).first()
+    changed = withdrawable.update(
+        state=Signature.State.WITHDRAWN,
+        withdrawn_at=timezone.now(),
+        name="",
+        email="",
+        email_normalised=f"withdrawn-{signature_id}",
+        comment="",
+        ip_hash="",
+        show_name=False,
+        keep_informed=False,
+        country="",
+    )
+    if changed and petition_id is not None:
+        # The name may be among the recent signers: do not show it a moment longer.
+        cache.delete(_recent_key(petition_id))
+    return changed == 1
+
+
+def _recent_key(petition_id):
+    return f"petition:recent:{petition_id}"
+
+
+def get_recent_signers(petition, limit=10):
+    """Names and country names of the newest confirmed signers who asked to be shown.
+
+    One query on the ``(petition, state, confirmed_at)`` index, kept in the
+    shared cache for the count's window so that a spike does not repeat it.
+    """
+
+    def fetch():
+        rows = (
+            Signature.objects.filter(petition=petition, state=Signature.State.CONFIRMED, show_name=True)
+            .order_by("-confirmed_at", "-pk")
+            .values_list("name", "country")[:limit]
+        )
+        return [{"name": name, "country": countries.name(code) if code else ""} for name, code in rows]
+
+    max_age = settings.PETITION_COUNT_MAX_AGE
+    if max_age <= 0:
+        return fetch()
+    return cache.get_or_set(_recent_key(petition.pk), fetch, timeout=max_age)
+
+
+def _count_key(petition_id):
+    return f"petition:count:{petition_id}"
+
+
+def count_confirmed(petition_id):
+    """The exact count, straight from the ``(petition, state)`` index."""
+    return Signature.objects.filter(petition_id=petition_id, state=Signature.State.CONFIRMED).count()
 
 
 def get_signature_count(petition):
-    """Confirmed, non-withdrawn signatures; from the shared cache, at most PETITION_COUNT_MAX_AGE old."""
-    raise NotImplementedError
+    """Confirmed, non-withdrawn signatures; from the shared cache, at most PETITION_COUNT_MAX_AGE old.
+
+    See the module docstring: one request per window recounts under a cache
+    lock, the others serve the value it last stored.
+    """
+    petition_id = getattr(petition, "pk", petition)
+    max_age = settings.PETITION_COUNT_MAX_AGE
+    key = _count_key(petition_id)
+    lock = f"{key}:lock"
+    cached = cache.get(key)
+    if cached is not None and time.time() - cached[1] < max_age:
+        return cached[0]
+    # Stale or missing: one request recounts. The lock expires by itself if its
+    # holder dies mid-count.
+    locked = cache.add(lock, 1, timeout=max(max_age, 5))
+    if cached is not None and not locked:
+        # Another request is recounting: serve the previous value meanwhile.
+        return cached[0]
+    # We hold the lock, or nothing is cached yet (cold cache): count now.
+    try:
+        started = time.time()
+        count = count_confirmed(petition_id)
+        # Kept well beyond max_age, so a stale value can be served while one
+        # request recounts.
+        cache.set(key, (count, started), timeout=max(max_age * 100, 3600))
+    finally:
+        if locked:
+            cache.delete(lock)
+    return count
 
 
 # --- Staff tools ----------------------------------------------------------------
-# Imports for this section live here so that the two halves of the module merge cleanly.
-import datetime as _dt  # noqa: E402
-
-from django.conf import settings as _settings  # noqa: E402
-from django.db import transaction as _transaction  # noqa: E402
-from django.db.models import CharField as _CharField  # noqa: E402
-from django.db.models import Q as _Q  # noqa: E402
-from django.db.models import Value as _Value  # noqa: E402
-from django.db.models.functions import Cast as _Cast  # noqa: E402
-from django.db.models.functions import Concat as _Concat  # noqa: E402
-from django.utils import timezone as _timezone  # noqa: E402
-
-from campaign.models import Petition as _Petition  # noqa: E402
-from campaign.models import Signature as _Signature  # noqa: E402
-
 INVALIDATABLE_STATES = [
-    _Signature.State.PENDING,
-    _Signature.State.CONFIRMED,
-    _Signature.State.SUSPECTED,
+    Signature.State.PENDING,
+    Signature.State.CONFIRMED,
+    Signature.State.SUSPECTED,
 ]
 
 
 def _enqueue_confirmations(signature_ids):
-    """After commit, enqueue one confirmation email per signature."""
-    # Imported here: the task module imports services for the email's tokens.
-    from campaign.tasks import send_confirmation
-
-    def enqueue():
-        for signature_id in signature_ids:
-            send_confirmation.enqueue(signature_id)
-
-    if signature_ids:
-        _transaction.on_commit(enqueue)
+    for signature_id in signature_ids:
+        enqueue_confirmation(signature_id)
 
 
 def invalidate_signatures(*, queryset):
     """pending|confirmed|suspected → invalidated. Returns how many changed."""
     # Re-select by primary key: the admin may hand over a sliced or distinct queryset.
     ids = queryset.filter(state__in=INVALIDATABLE_STATES).values("pk")
-    return _Signature.objects.filter(pk__in=ids, state__in=INVALIDATABLE_STATES).update(
-        state=_Signature.State.INVALIDATED
-    )
+    changed = Signature.objects.filter(pk__in=ids, state__in=INVALIDATABLE_STATES)
+    petition_ids = set(changed.values_list("petition_id", flat=True).distinct())
+    count = changed.update(state=Signature.State.INVALIDATED)
+    # An invalidated name leaves the public list of recent signers at once.
+    cache.delete_many([_recent_key(petition_id) for petition_id in petition_ids])
+    return count
 
 
 def clear_suspected(*, queryset):
@@ -92,14 +347,14 @@ def clear_suspected(*, queryset):
     Returns how many were cleared. Only the rows this call changed get an email, so two
     staff members clearing the same signatures at once send one email each, not two.
     """
-    with _transaction.atomic():
+    with transaction.atomic():
         ids = list(
-            _Signature.objects.select_for_update()
-            .filter(pk__in=queryset.values("pk"), state=_Signature.State.SUSPECTED)
+            Signature.objects.select_for_update()
+            .filter(pk__in=queryset.values("pk"), state=Signature.State.SUSPECTED)
             .values_list("pk", flat=True)
         )
-        cleared = _Signature.objects.filter(pk__in=ids, state=_Signature.State.SUSPECTED).update(
-            state=_Signature.State.PENDING
+        cleared = Signature.objects.filter(pk__in=ids, state=Signature.State.SUSPECTED).update(
+            state=Signature.State.PENDING
         )
         _enqueue_confirmations(ids)
     return cleared
@@ -107,8 +362,8 @@ def clear_suspected(*, queryset):
 
 def resend_confirmations(*, queryset):
     """Enqueue the confirmation email again for pending signatures. Returns how many."""
-    with _transaction.atomic():
-        ids = list(queryset.filter(state=_Signature.State.PENDING).values_list("pk", flat=True))
+    with transaction.atomic():
+        ids = list(queryset.filter(state=Signature.State.PENDING).values_list("pk", flat=True))
         _enqueue_confirmations(ids)
     return len(ids)
 
@@ -123,14 +378,14 @@ def signatures_matching(
     """
     if not (ip_hash or email_domain or created_from or created_to):
         raise ValueError("Give an IP hash, an email domain or a time range.")
-    queryset = _Signature.objects.all()
+    queryset = Signature.objects.all()
     if petition is not None:
         queryset = queryset.filter(petition=petition)
     if ip_hash:
         queryset = queryset.filter(ip_hash=ip_hash.strip())
     if email_domain:
         domain = "@" + email_domain.strip().lstrip("@").lower()
-        queryset = queryset.filter(_Q(email_normalised__iendswith=domain) | _Q(email__iendswith=domain))
+        queryset = queryset.filter(Q(email_normalised__iendswith=domain) | Q(email__iendswith=domain))
     if created_from:
         queryset = queryset.filter(created_at__gte=created_from)
     if created_to:
@@ -154,21 +409,21 @@ def invalidate_matching(
 
 
 def _anonymised_marker():
-    return _Concat(_Value("anonymised-"), _Cast("pk", output_field=_CharField()), output_field=_CharField())
+    return Concat(Value("anonymised-"), Cast("pk", output_field=CharField()), output_field=CharField())
 
 
 def signatures_to_purge(*, now=None):
     """The two querysets retention acts on: (stale pending, to anonymise). Nothing is changed."""
-    now = now or _timezone.now()
-    pending_cutoff = now - _dt.timedelta(days=_settings.PETITION_PENDING_RETENTION_DAYS)
-    closed_cutoff = now - _dt.timedelta(days=_settings.PETITION_CLOSED_RETENTION_DAYS)
+    now = now or timezone.now()
+    pending_cutoff = now - datetime.timedelta(days=settings.PETITION_PENDING_RETENTION_DAYS)
+    closed_cutoff = now - datetime.timedelta(days=settings.PETITION_CLOSED_RETENTION_DAYS)
 
-    stale_pending = _Signature.objects.filter(state=_Signature.State.PENDING, created_at__lt=pending_cutoff)
+    stale_pending = Signature.objects.filter(state=Signature.State.PENDING, created_at__lt=pending_cutoff)
     # A petition's signatures are kept while it runs and for the retention period after it
     # closes; the closing time is what counts, whatever state staff have set since.
-    long_closed = _Petition.objects.exclude(state=_Petition.State.DRAFT).filter(closes_at__lt=closed_cutoff)
+    long_closed = Petition.objects.exclude(state=Petition.State.DRAFT).filter(closes_at__lt=closed_cutoff)
     to_anonymise = (
-        _Signature.objects.filter(petition__in=long_closed)
+        Signature.objects.filter(petition__in=long_closed)
         .exclude(pk__in=stale_pending.values("pk"))
         .exclude(email_normalised=_anonymised_marker())
     )
@@ -184,7 +439,7 @@ def purge_signatures(*, now=None):
     country, referrer and times, so every count and aggregate stays the same. Running it again
     changes nothing more. Returns ``{"deleted_pending": n, "anonymised": m}``.
     """
-    with _transaction.atomic():
+    with transaction.atomic():
         stale_pending, to_anonymise = signatures_to_purge(now=now)
         deleted, _ = stale_pending.delete()
         anonymised = to_anonymise.update(

@@ -43,6 +43,8 @@ class MemberAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(_confirmed=Count("signatures", filter=Q(signatures__state="confirmed")))
+            # The annotation drops the default order; keep pages (and autocomplete) stable.
+            .order_by(*Member._meta.ordering, "pk")
         )
 
     @admin.display(description="confirmed signatures", ordering="_confirmed")

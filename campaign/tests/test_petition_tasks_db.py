@@ -1,0 +1,49 @@
+"""The confirmation email through the real database task backend (django-tasks-db)."""
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from campaign.models import Signature
+from campaign.tests.factories import fresh_cache, make_petition, sign_data  # noqa: F401
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_cache")]
+
+
+@pytest.fixture
+def database_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def test_signing_queues_the_email_and_the_worker_sends_it(client, database_tasks):
+    petition = make_petition()
+    response = client.post(petition.get_absolute_url(), sign_data(petition))
+    assert response.status_code == 303
+    signature = Signature.objects.get()
+    (queued,) = DBTaskResult.objects.all()
+    assert queued.task_path == "campaign.tasks.send_confirmation"
+    assert queued.args_kwargs["args"] == [signature.pk]
+    assert mail.outbox == []  # waiting for the worker
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+
+    queued.refresh_from_db()
+    assert queued.status == "SUCCESSFUL"
+    (message,) = mail.outbox
+    assert message.to == ["min-ji@example.org"]
+
+
+def test_a_second_signature_queues_a_second_email_while_pending(client, database_tasks):
+    petition = make_petition()
+    client.post(petition.get_absolute_url(), sign_data(petition))
+    client.post(petition.get_absolute_url(), sign_data(petition, email="Min-Ji@Example.org"))
+    assert Signature.objects.count() == 1
+    assert DBTaskResult.objects.count() == 2
+
+
+def test_suspected_signature_queues_nothing(client, database_tasks):
+    petition = make_petition()
+    client.post(petition.get_absolute_url(), sign_data(petition, website="spam"))
+    assert Signature.objects.get().state == Signature.State.SUSPECTED
+    assert not DBTaskResult.objects.exists()
