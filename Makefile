@@ -64,5 +64,8 @@ audit-deps: setup ## Known vulnerabilities in the pinned requirements (pip-audit
 reliability: setup ## Load and fault runs: gunicorn + a throwaway PostgreSQL cluster (root; < 10 min)
 	$(PY) scripts/reliability.py $(RELIABILITY_ARGS)
 
+bench: setup ## Load-test on this machine (own PostgreSQL, gunicorn, wrk; ~5 min); BENCH_ARGS=--quick for a smoke run
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+
 clean: ## Remove the virtual environment, the database and generated files
 	rm -rf $(VENV) var staticfiles node_modules

@@ -1,4 +1,4 @@
-"""Suite-wide test settings that only make tests faster, never change behaviour."""
+"""Suite-wide test settings: faster tests, and no state carried from one test to the next."""
 
 import pytest
 
@@ -7,3 +7,12 @@ import pytest
 def _fast_password_hashing(settings):
     # The production hasher takes ~1 s per password on these machines.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The shared cache (cached pages, counts, rate limits) outlives a test's
+    # rolled-back transaction; each test starts with it empty.
+    from django.core.cache import caches
+
+    caches["default"].clear()

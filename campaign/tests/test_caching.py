@@ -1,0 +1,313 @@
+"""The page cache: anonymous pages from the shared cache, per-visitor parts filled per request."""
+
+import datetime
+import re
+import time
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import signing
+from django.core.cache import caches
+from django.http import HttpResponse
+from django.template import engines
+from django.test import Client
+from django.urls import path
+from django.views.decorators.cache import never_cache
+
+from campaign import urls as root_urls
+from campaign.caching import CSRF_HOLE, KEY_PREFIX, cache_public_page, cached_urlconf, restamp
+from campaign.models import Statement
+from coalition.models import Member
+
+pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
+
+PAGE = engines["django"].from_string(
+    """<!doctype html><title>Test page</title>
+{% include "includes/cookie_banner.html" %}
+{% if user.is_authenticated %}<p id="hello">Hello {{ user.username }}</p>{% endif %}
+<ul id="members">{% for member in members %}<li>{{ member.name }}</li>{% endfor %}</ul>
+<ul id="statements">{% for statement in statements %}<li>{{ statement.title }}</li>{% endfor %}</ul>
+<p id="query">{{ request.GET.urlencode }}</p><p id="full-path">{{ request.get_full_path }}</p>
+<form method="post" action="/submit/">{% csrf_token %}<button>Sign</button></form>
+<script nonce="{{ csp_nonce }}" src="/static/js/site.js"></script>
+"""
+)
+
+
+def page(request):
+    context = {"members": Member.objects.all(), "statements": Statement.objects.all()}
+    return HttpResponse(PAGE.render(context, request))
+
+
+STAMP_SALT = "test-page-cache-stamp"
+FORM = engines["django"].from_string(
+    """<form method="post">{% csrf_token %}<input type="hidden" name="issued" value="{{ stamp }}" id="id_issued"></form>"""
+)
+
+
+def page_with_stamp(request):
+    stamp = signing.TimestampSigner(salt=STAMP_SALT).sign("42")
+    return HttpResponse(FORM.render({"stamp": stamp}, request))
+
+
+def page_with_tracking_cookie(request):
+    response = HttpResponse("<p>Hello</p>")
+    response.set_cookie("experiment", "b")
+    return response
+
+
+def missing(request):
+    return HttpResponse("<p>Gone</p>", status=404)
+
+
+def submit(request):
+    return HttpResponse("accepted")
+
+
+urlpatterns = [
+    path("page/", cache_public_page(query_params=("page",))(page)),
+    path("uncached/", cache_public_page(never_cache(page))),
+    path("tracking/", cache_public_page(page_with_tracking_cookie)),
+    path("stamped/", cache_public_page(fresh_fields={"issued": restamp(STAMP_SALT)})(page_with_stamp)),
+    path("missing/", cache_public_page(missing)),
+    path("submit/", submit),
+    *root_urls.urlpatterns,  # the cookie banner links to the cookie page
+]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    caches["default"].clear()
+
+
+def token_in(response):
+    return re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', response.content).group(1).decode()
+
+
+def test_second_visitor_is_served_from_the_cache_without_queries(django_assert_num_queries):
+    Member.objects.create(name="Citizens' Alliance", slug="citizens-alliance", is_published=True)
+    first = Client().get("/page/")
+    assert first["X-Page-Cache"] == "miss"
+
+    with django_assert_num_queries(0):
+        second = Client().get("/page/")
+
+    assert second.status_code == 200
+    assert second["X-Page-Cache"] == "hit"
+    assert b"Citizens&#x27; Alliance" in second.content
+
+
+def test_stored_copy_holds_no_visitor_token():
+    Client().get("/page/")
+    (entry,) = [
+        value for key, value in caches["default"]._cache.items() if KEY_PREFIX in key and b"<form" in value
+    ]
+    assert CSRF_HOLE in entry
+
+
+def test_each_visitor_gets_a_csrf_token_that_passes_the_check():
+    first_visitor = Client(enforce_csrf_checks=True)
+    second_visitor = Client(enforce_csrf_checks=True)
+    first = first_visitor.get("/page/")
+    second = second_visitor.get("/page/")
+    assert second["X-Page-Cache"] == "hit"
+
+    assert second_visitor.cookies["csrftoken"].value != first_visitor.cookies["csrftoken"].value
+    response = second_visitor.post("/submit/", {"csrfmiddlewaretoken": token_in(second)})
+    assert response.status_code == 200
+    # The first visitor's token is theirs alone.
+    response = second_visitor.post("/submit/", {"csrfmiddlewaretoken": token_in(first)})
+    assert response.status_code == 403
+
+
+def test_returning_visitor_keeps_their_csrf_cookie():
+    visitor = Client(enforce_csrf_checks=True)
+    visitor.get("/page/")
+    cookie = visitor.cookies["csrftoken"].value
+    response = visitor.get("/page/")
+    assert response["X-Page-Cache"] == "hit"
+    assert visitor.cookies["csrftoken"].value == cookie
+    assert visitor.post("/submit/", {"csrfmiddlewaretoken": token_in(response)}).status_code == 200
+
+
+def test_cookie_banner_is_shown_only_to_visitors_without_a_choice():
+    new = Client().get("/page/")
+    declined_client = Client()
+    declined_client.cookies["cookie_consent"] = "declined"
+    declined = declined_client.get("/page/")
+    again = Client().get("/page/")
+
+    assert b'class="cookie-banner"' in new.content
+    assert b'class="cookie-banner"' not in declined.content
+    assert b'class="cookie-banner"' in again.content
+    assert again["X-Page-Cache"] == "hit"
+
+
+def test_made_up_consent_values_count_as_no_choice():
+    Client().get("/page/")
+    visitor = Client()
+    visitor.cookies["cookie_consent"] = "anything"
+    response = visitor.get("/page/")
+    assert response["X-Page-Cache"] == "hit"
+    assert b'class="cookie-banner"' in response.content
+
+
+def test_page_and_csp_header_carry_the_same_nonce():
+    Client().get("/page/")
+    response = Client().get("/page/")
+    assert response["X-Page-Cache"] == "hit"
+    nonce = re.search(rb'<script nonce="([^"]+)"', response.content).group(1).decode()
+    assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+
+
+def test_logged_in_staff_bypass_the_cache():
+    Client().get("/page/")
+    staff = Client()
+    staff.force_login(User.objects.create_user("editor", is_staff=True))
+
+    response = staff.get("/page/")
+
+    assert response["X-Page-Cache"] == "bypass"
+    assert b"Hello editor" in response.content
+    assert "private" in response["Cache-Control"]
+    assert b"Hello editor" not in Client().get("/page/").content
+
+
+def test_visitor_with_flash_messages_bypasses_the_cache():
+    Client().get("/page/")
+    visitor = Client()
+    visitor.cookies["messages"] = "pending"
+    assert visitor.get("/page/")["X-Page-Cache"] == "bypass"
+
+
+def test_unknown_query_parameters_share_the_page_and_never_reach_the_view():
+    Client().get("/page/")
+    response = Client().get("/page/?utm_source=newsletter")
+    assert response["X-Page-Cache"] == "hit"
+    assert b"utm_source" not in response.content
+
+
+def test_first_visitors_tracking_link_does_not_reach_the_stored_copy():
+    Client().get("/page/?email=someone%40example.org")
+    response = Client().get("/page/")
+    assert response["X-Page-Cache"] == "hit"
+    assert b"someone" not in response.content
+    assert b'<p id="full-path">/page/</p>' in response.content
+
+
+def test_known_query_parameters_get_their_own_copy():
+    Client().get("/page/")
+    response = Client().get("/page/?utm_source=x&page=2")
+    assert response["X-Page-Cache"] == "miss"
+    assert b'<p id="query">page=2</p>' in response.content
+    assert Client().get("/page/?page=2")["X-Page-Cache"] == "hit"
+
+
+def test_saving_a_member_shows_at_once(django_capture_on_commit_callbacks):
+    member = Member.objects.create(name="Old name", slug="member", is_published=True)
+    Client().get("/page/")
+    with django_capture_on_commit_callbacks(execute=True):
+        member.name = "New name"
+        member.save()
+
+    response = Client().get("/page/")
+
+    assert response["X-Page-Cache"] == "miss"
+    assert b"New name" in response.content
+
+
+def test_publishing_a_statement_shows_at_once(django_capture_on_commit_callbacks):
+    Client().get("/page/")
+    with django_capture_on_commit_callbacks(execute=True):
+        Statement.objects.create(
+            title="Commission of Inquiry now",
+            slug="coi-now",
+            author="ICNK",
+            date=datetime.date(2011, 9, 8),
+            body="Text.",
+            is_published=True,
+        )
+    assert b"Commission of Inquiry now" in Client().get("/page/").content
+
+
+def test_deleting_a_member_shows_at_once(django_capture_on_commit_callbacks):
+    member = Member.objects.create(name="Leaving member", slug="leaving", is_published=True)
+    Client().get("/page/")
+    with django_capture_on_commit_callbacks(execute=True):
+        member.delete()
+    assert b"Leaving member" not in Client().get("/page/").content
+
+
+def test_response_setting_another_cookie_is_not_cached():
+    Client().get("/tracking/")
+    response = Client().get("/tracking/")
+    assert response["X-Page-Cache"] == "pass"
+    assert response.cookies["experiment"].value == "b"
+
+
+def test_never_cache_view_is_not_stored():
+    Client().get("/uncached/")
+    assert Client().get("/uncached/")["X-Page-Cache"] == "pass"
+
+
+def test_error_responses_are_not_cached():
+    Client().get("/missing/")
+    response = Client().get("/missing/")
+    assert response.status_code == 404
+    assert response["X-Page-Cache"] == "pass"
+
+
+def test_posts_are_never_served_from_the_cache():
+    Client().get("/page/")
+    assert Client().post("/page/")["X-Page-Cache"] == "bypass"
+
+
+def test_cached_page_is_private_to_the_browser():
+    Client().get("/page/")
+    response = Client().get("/page/")
+    assert "private" in response["Cache-Control"]
+    assert "no-cache" in response["Cache-Control"]
+    assert "Cookie" in response["Vary"]
+
+
+def test_page_cache_off_when_seconds_is_zero(settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    Client().get("/page/")
+    assert Client().get("/page/")["X-Page-Cache"] == "off"
+
+
+def test_form_stamp_is_signed_afresh_for_each_visitor(monkeypatch):
+    Client().get("/stamped/")
+    later = int(time.time()) + 100
+    monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(later))
+
+    response = Client().get("/stamped/")
+
+    assert response["X-Page-Cache"] == "hit"
+    stamp = re.search(rb'name="issued" value="([^"]+)"', response.content).group(1).decode()
+    _value, timestamp, _signature = stamp.split(":")
+    assert signing.TimestampSigner(salt=STAMP_SALT).unsign(stamp) == "42"
+    assert signing.b62_decode(timestamp) == later  # signed for this visit, not the first
+
+
+def test_forged_stamp_is_left_as_it_is():
+    assert restamp(STAMP_SALT)("42:forged:stamp") == "42:forged:stamp"
+
+
+def test_change_shows_at_once_within_the_same_transaction():
+    member = Member.objects.create(name="Before", slug="member", is_published=True)
+    Client().get("/page/")
+    member.name = "After"
+    member.save()  # no commit yet: the test's transaction is still open
+    assert b"After" in Client().get("/page/").content
+
+
+def test_cached_urlconf_caches_the_named_views_of_an_app_that_cannot_import_campaign(rf):
+    patterns, app_name = cached_urlconf("coalition.urls", {"member-list": {"query_params": ("country",)}})
+    (member_list,) = [p for p in patterns if p.name == "member-list"]
+
+    first = member_list.callback(rf.get("/coalition/"))
+    second = member_list.callback(rf.get("/coalition/?utm_source=x"))
+
+    assert app_name == "coalition"
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
