@@ -18,7 +18,7 @@ What it does, in order (each scenario prints its figures and PASS, FAIL or "skip
          POSTed twice at once: the shown count converges to exactly the confirmed rows.
 
 Bounded: no scenario starts after --budget seconds (480), and scenario b, which runs last, starts
-no request after --deadline (555 s): submissions stop at --sign-share of its time, the emails and
+no request after --deadline (540 s): submissions stop at --sign-share of its time, the emails and
 confirmations work on what was submitted, and the figures say "partial" with how far it got out
 of N. The cluster, the server and the workers are removed at the end, whatever happens, so the
 whole run ends within 10 minutes.
@@ -738,13 +738,14 @@ def scenario_c(cluster):
 
     def prober(path):
         while not stop.is_set():
+            sent = time.monotonic()
             try:
                 response = request("GET", path, timeout=60)
                 entry = (time.monotonic(), path, response.status, response.header("Retry-After"),
                          response.elapsed, "Traceback" in response.text,
-                         "Temporarily unavailable" in response.text or path == "/healthz")  # fmt: skip
+                         "Temporarily unavailable" in response.text or path == "/healthz", sent)  # fmt: skip
             except (OSError, http.client.HTTPException) as error:
-                entry = (time.monotonic(), path, type(error).__name__, None, None, False, False)
+                entry = (time.monotonic(), path, type(error).__name__, None, None, False, False, sent)
             with lock:
                 probes.append(entry)
             time.sleep(0.3)
@@ -774,7 +775,8 @@ def scenario_c(cluster):
     for thread in threads:
         thread.join()
 
-    during = [p for p in probes if down_at + 1 < p[0] < up_at]
+    # Sent and answered while PostgreSQL was down.
+    during = [p for p in probes if down_at + 1 < p[7] and p[0] < up_at]
     failures = [p for p in probes if not isinstance(p[2], int) or p[2] >= 500]
     unstyled = [p for p in failures if p[2] != 503 or not p[3] or p[5] or not p[6]]
     healthz_down = Counter(p[2] for p in during if p[1] == "/healthz")
@@ -791,7 +793,9 @@ def scenario_c(cluster):
         "slowest_during_s": round(slowest, 1),
         "recovered_after_s": round(recovered_at - up_at, 1) if recovered_at else None,
         "errors_after_recovery": len(after_bad),
-        "statuses_during": dict(Counter((p[1], p[2]) for p in during)),
+        "statuses_during": {
+            f"{path} {status}": n for (path, status), n in Counter((p[1], p[2]) for p in during).items()
+        },
     }
     ok = (
         healthz_down
@@ -1032,21 +1036,21 @@ def main():
     parser.add_argument("--concurrency", type=int, default=32, help="client threads for scenario b [32]")
     parser.add_argument("--double-percent", type=float, default=10, help="confirmations POSTed twice [10]")
     parser.add_argument("--queue-signatures", type=int, default=200, help="scenario d size [200]")
-    parser.add_argument("--outage-seconds", type=float, default=8)
+    parser.add_argument("--outage-seconds", type=float, default=10)
     parser.add_argument("--outage-signers", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers [4]")
     parser.add_argument("--pool-max", type=int, default=4, help="database pool per worker [4]")
-    parser.add_argument("--pool-timeout", type=int, default=3, help="DATABASE_POOL_TIMEOUT for the run [3]")
+    parser.add_argument("--pool-timeout", type=int, default=1, help="DATABASE_POOL_TIMEOUT for the run [1 s]")
     parser.add_argument("--pg-port", type=int, default=5438)
     parser.add_argument("--port", type=int, default=0, help="gunicorn port [a free one]")
     parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker [2]")
     parser.add_argument("--task-workers", type=int, default=2, help="db_worker processes in scenario b [2]")
     parser.add_argument("--budget", type=float, default=480, help="start no scenario after this [480 s]")
     parser.add_argument(
-        "--deadline", type=float, default=555, help="scenario b starts no work after this [555 s]"
+        "--deadline", type=float, default=540, help="scenario b starts no work after this [540 s]"
     )
     parser.add_argument(
-        "--sign-share", type=float, default=0.62, help="share of b's time for submissions [0.62]"
+        "--sign-share", type=float, default=0.7, help="share of b's time for submissions [0.7]"
     )
     parser.add_argument("--only", default="eadcb", help="scenarios to run, in order, e.g. 'ec' [eadcb]")
     ARGS = parser.parse_args()
@@ -1102,6 +1106,14 @@ def main():
         log(f"dropping cluster {PG_VERSION}/{CLUSTER}")
         cluster.drop()
 
+    summary = {
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "seconds": round(time.monotonic() - started),
+        "arguments": vars(ARGS),
+        "cpus": os.cpu_count(),
+        "results": [{"scenario": s, "verdict": v, "figures": f} for s, v, f in results],
+    }
+    (VAR / "results.json").write_text(json.dumps(summary, indent=2, default=str))
     print("\nSummary")
     for scenario, verdict, _figures in results:
         print(f"  {scenario:18} {verdict}")
