@@ -2,28 +2,86 @@
 
 Run by ``django.tasks`` (immediately in development, by ``manage.py db_worker``
 with the database backend in production).
+
+A mail server that is down or refuses the message does not lose the email:
+with a backend that can defer work (the database backend) the task enqueues
+itself again with a growing delay (``RETRY_DELAYS``), for at most
+``MAX_ATTEMPTS`` attempts in all; then it logs an error and gives up. The
+signature stays pending throughout, so staff can still resend from the admin.
+The immediate backend cannot defer, so there the failure is logged and recorded
+once and nothing loops or sleeps.
 """
+
+import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from campaign.models import Signature
+
+logger = logging.getLogger(__name__)
+
+# The wait before attempt 2, 3, … (after attempt 1, 2, … failed).
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=12),
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 
 
 def _absolute(path):
     return f"{settings.SITE_URL}{path}"
 
 
+def _retry_later(signature_id, attempt, error):
+    """Enqueue the next attempt after a failed send, if the backend can wait and attempts remain."""
+    if attempt >= MAX_ATTEMPTS:
+        logger.error(
+            "Confirmation email for signature %s failed %s times (last: %r); giving up. "
+            "The signature stays pending: staff can resend it from the admin.",
+            signature_id,
+            attempt,
+            error,
+        )
+        return None
+    if not send_confirmation.get_backend().supports_defer:
+        logger.error(
+            "Confirmation email for signature %s failed (%r); this task backend cannot retry later. "
+            "The signature stays pending: staff can resend it from the admin.",
+            signature_id,
+            error,
+        )
+        return None
+    run_after = timezone.now() + RETRY_DELAYS[attempt - 1]
+    retry = send_confirmation.using(run_after=run_after).enqueue(signature_id, attempt=attempt + 1)
+    logger.warning(
+        "Confirmation email for signature %s failed (attempt %s of %s: %r); retrying after %s.",
+        signature_id,
+        attempt,
+        MAX_ATTEMPTS,
+        error,
+        run_after.isoformat(),
+    )
+    return retry
+
+
 @task
-def send_confirmation(signature_id):
+def send_confirmation(signature_id, attempt=1):
     """Email a pending signer the links to confirm or withdraw their signature.
 
     Returns False (and sends nothing) when the signature is no longer pending.
-    Errors from the mail server propagate, so the task backend records the
-    failure and the signature stays pending for a retry or a resend.
+    When the mail server fails (``smtplib.SMTPException``, refused connections and
+    timeouts are all ``OSError``), the next attempt is scheduled and the error is
+    raised again, so the task backend records this attempt as failed with its
+    traceback. The signature stays pending.
     """
     from campaign.services import make_token
 
@@ -60,5 +118,9 @@ def send_confirmation(signature_id):
     message.attach_alternative(
         render_to_string("campaign/email/confirm_signature.html", context), "text/html"
     )
-    message.send()
+    try:
+        message.send()
+    except OSError as error:
+        _retry_later(signature_id, attempt, error)
+        raise
     return True

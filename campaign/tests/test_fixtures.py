@@ -1,5 +1,7 @@
 """The deployable content in fixtures/ loads, reloads to the same rows, and shows on the site."""
 
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 
@@ -14,6 +16,7 @@ from campaign.models import (
     Petition,
     Statement,
 )
+from campaign.tests.factories import make_petition
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +69,32 @@ def test_loading_again_with_force_leaves_the_same_rows(loaded):
 
     assert _campaign_counts() == before == EXPECTED
     assert sorted(Demand.objects.values_list("pk", flat=True)) == pks
+
+
+def test_force_keeps_the_petition_staff_featured_and_says_so(loaded):
+    fixture_petition = Petition.objects.get()
+    assert fixture_petition.is_featured
+    Petition.objects.update(is_featured=False)
+    chosen = make_petition(title="Staff's new petition", slug="staff-choice", is_featured=True)
+    output = StringIO()
+
+    call_command("load_content", "--force", stdout=output)
+
+    assert Petition.objects.filter(is_featured=True).get() == chosen
+    fixture_petition.refresh_from_db()
+    assert not fixture_petition.is_featured
+    assert "Kept “Staff's new petition” (staff-choice) as the featured petition" in output.getvalue()
+    assert _campaign_counts()["statements"] == EXPECTED["statements"]
+
+
+def test_force_features_the_fixture_petition_when_staff_chose_none(loaded):
+    Petition.objects.update(is_featured=False)
+    output = StringIO()
+
+    call_command("load_content", "--force", stdout=output)
+
+    assert Petition.objects.get().is_featured
+    assert "Kept" not in output.getvalue()
 
 
 def test_loading_without_force_keeps_staff_edits(loaded):
