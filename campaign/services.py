@@ -47,6 +47,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django_countries import countries
 
+from campaign.caching import bump_content_version
 from campaign.models import Petition, Signature
 
 # --- Public flow -------------------------------------------------------------
@@ -245,8 +246,10 @@ def withdraw_signature(*, signature_id):
         country="",
     )
     if changed and petition_id is not None:
-        # The name may be among the recent signers: do not show it a moment longer.
+        # The name may be among the recent signers: do not show it a moment longer,
+        # neither in the cached list nor in a cached copy of the page.
         cache.delete(_recent_key(petition_id))
+        bump_content_version()
     return changed == 1
 
 
@@ -337,7 +340,9 @@ def invalidate_signatures(*, queryset):
     petition_ids = set(changed.values_list("petition_id", flat=True).distinct())
     count = changed.update(state=Signature.State.INVALIDATED)
     # An invalidated name leaves the public list of recent signers at once.
-    cache.delete_many([_recent_key(petition_id) for petition_id in petition_ids])
+    if count:
+        cache.delete_many([_recent_key(petition_id) for petition_id in petition_ids])
+        bump_content_version()
     return count
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -16,8 +16,10 @@ from django.views.decorators.http import require_http_methods
 from django_countries import countries as all_countries
 
 from campaign import services
-from campaign.forms import SignatureForm
+from campaign.caching import cache_public_page, restamp
+from campaign.forms import FORM_SALT, SignatureForm
 from campaign.models import Petition, Signature
+from coalition.models import Member
 
 
 def _see_other(to, *args, **kwargs):
@@ -39,7 +41,43 @@ def petition_redirect(request):
     return redirect(petition)
 
 
+def _member_slugs():
+    """Slugs of published members (for ``?ref=``), from the shared cache."""
+    return cache.get_or_set(
+        "petition:member-slugs",
+        lambda: set(Member.objects.published().values_list("slug", flat=True)),
+        timeout=max(settings.PAGE_CACHE_SECONDS, 1),
+    )
+
+
+def _known_ref_only(view):
+    """Drop a ``?ref=`` that names no published member before the page cache keys on it.
+
+    Otherwise every made-up value would leave its own copy of the page in the cache.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        ref = request.GET.get("ref")
+        if ref is not None and request.method in ("GET", "HEAD") and ref not in _member_slugs():
+            query = request.GET.copy()
+            del query["ref"]
+            request.GET = QueryDict(query.urlencode())
+            request.META["QUERY_STRING"] = request.GET.urlencode()
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
+@_known_ref_only
+@cache_public_page(
+    # The page shows the count: a copy lives no longer than the count itself.
+    timeout=lambda: settings.PETITION_COUNT_MAX_AGE,
+    query_params=("ref",),
+    # The form's "issued at" stamp is signed anew for each visitor.
+    fresh_fields={"issued": restamp(FORM_SALT)},
+)
 def petition_detail(request, slug):
     petition = get_object_or_404(Petition.objects.published(), slug=slug)
     consent_wording = petition.consent_wordings.order_by("-version").first()
