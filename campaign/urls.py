@@ -15,11 +15,15 @@ urlpatterns = [
     # themselves do not import campaign, so their views are wrapped here.
     path(
         "coalition/",
-        include(cached_urlconf("coalition.urls", {"member-list": {"query_params": ("country", "kind", "page")}})),
+        include(
+            cached_urlconf("coalition.urls", {"member-list": {"query_params": ("country", "kind", "page")}})
+        ),
     ),
     path(
         "testimonies/",
-        include(cached_urlconf("testimonies.urls", {"list": {"query_params": ("topic", "page")}, "detail": {}})),
+        include(
+            cached_urlconf("testimonies.urls", {"list": {"query_params": ("topic", "page")}, "detail": {}})
+        ),
     ),
     path("", include("campaign.site_urls")),
 ]

@@ -18,7 +18,7 @@ from django_countries import countries as all_countries
 from campaign import services
 from campaign.caching import cache_public_page, restamp
 from campaign.forms import FORM_SALT, SignatureForm
-from campaign.models import Petition, Signature
+from campaign.models import ConsentWording, Petition, Signature
 from coalition.models import Member
 
 
@@ -39,6 +39,20 @@ def petition_redirect(request):
     if petition is None:
         raise Http404("No petition is open.")
     return redirect(petition)
+
+
+def _petition_and_wording(slug):
+    """The published petition and its current consent wording (or None): one query when it has one."""
+    consent_wording = (
+        ConsentWording.objects.select_related("petition")
+        .exclude(petition__state=Petition.State.DRAFT)
+        .filter(petition__slug=slug)
+        .order_by("-version")
+        .first()
+    )
+    if consent_wording is not None:
+        return consent_wording.petition, consent_wording
+    return get_object_or_404(Petition.objects.published(), slug=slug), None
 
 
 def _member_slugs():
@@ -79,8 +93,7 @@ def _known_ref_only(view):
     fresh_fields={"issued": restamp(FORM_SALT)},
 )
 def petition_detail(request, slug):
-    petition = get_object_or_404(Petition.objects.published(), slug=slug)
-    consent_wording = petition.consent_wordings.order_by("-version").first()
+    petition, consent_wording = _petition_and_wording(slug)
     can_sign = petition.is_open and consent_wording is not None
     form = None
     if can_sign:
@@ -99,6 +112,7 @@ def petition_detail(request, slug):
                     ip_hash=services.hash_ip(services.client_ip(request.META)),
                     referrer=data["ref"],
                     suspicious=form.is_suspicious,
+                    consent_wording=consent_wording,
                 )
                 return _see_other("campaign:petition-thanks", slug=petition.slug)
         else:
@@ -284,10 +298,13 @@ def public_api(view):
                 {"error": "Method not allowed", "allowed": list(API_ALLOWED_METHODS)}, 405
             )
         else:
-            return view(request, *args, **kwargs)
+            return cached(request, *args, **kwargs)
         response["Allow"] = ", ".join(API_ALLOWED_METHODS)
         return response
 
+    # The same JSON for everyone, as old as the count at most: a spike of
+    # widget loads is served from the shared cache, whatever the data size.
+    cached = cache_public_page(public=True, timeout=lambda: settings.PETITION_COUNT_MAX_AGE)(view)
     return wrapper
 
 
