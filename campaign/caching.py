@@ -322,7 +322,10 @@ def _entry_from_response(request, response, version, public, refreshers):
         "version": version,
         "status": response.status_code,
         "headers": [
-            (name, value) for name, value in response.items() if name.lower() not in _UNSTORED_HEADERS
+            (name, value)
+            for name, value in response.items()
+            # A public view's own Cache-Control (e.g. stale-while-revalidate) is kept.
+            if name.lower() not in _UNSTORED_HEADERS or (public and name.lower() == "cache-control")
         ],
         "content": content,
         "holes": holes,

@@ -37,6 +37,7 @@ import hmac
 import ipaddress
 import time
 import unicodedata
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core import signing
@@ -47,6 +48,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django_countries import countries
 
+from campaign.caching import bump_content_version
 from campaign.models import Petition, Signature
 
 # --- Public flow -------------------------------------------------------------
@@ -160,8 +162,30 @@ def enqueue_confirmation(signature_id):
     transaction.on_commit(lambda: send_confirmation.enqueue(signature_id))
 
 
+def _tasks_kept_in_the_database():
+    """True when the task queue is a table in the site's database (django-tasks-db)."""
+    from django.tasks import task_backends
+
+    try:
+        from django_tasks_db.backend import DatabaseBackend
+    except ImportError:  # pragma: no cover - a dependency
+        return False
+    return isinstance(task_backends["default"], DatabaseBackend)
+
+
 def sign_petition(
-    *, petition, name, email, country, comment, show_name, keep_informed, ip_hash, referrer, suspicious=False
+    *,
+    petition,
+    name,
+    email,
+    country,
+    comment,
+    show_name,
+    keep_informed,
+    ip_hash,
+    referrer,
+    suspicious=False,
+    consent_wording=None,
 ):
     """Store a pending (or suspected) signature once per normalised email; enqueue the confirmation.
 
@@ -169,48 +193,75 @@ def sign_petition(
     resends the confirmation if the first is still pending; the caller answers
     both alike, so nobody learns whether an address has signed. ``suspicious``
     (honeypot filled, form sent too fast) and the rate limit store the
-    signature as ``suspected``, with no email. Returns the signature.
+    signature as ``suspected``, with no email. ``consent_wording``: the
+    petition's current wording, if the caller has it already (else it is looked
+    up). Returns the signature.
+
+    Cost: one INSERT (its own transaction) and the task's enqueue after it; a
+    spike of signatures is a stream of single-row inserts that never wait on
+    each other (the count is not a shared row, see the module docstring).
     """
     normalised = normalise_email(email)
     over_limit = _over_rate_limit(ip_hash)
     state = Signature.State.SUSPECTED if (suspicious or over_limit) else Signature.State.PENDING
-    consent_wording = petition.consent_wordings.order_by("-version").first()
+    if consent_wording is None:
+        consent_wording = petition.consent_wordings.order_by("-version").first()
     if consent_wording is None:
         raise ValueError(f"Petition {petition.pk} has no consent wording to sign.")
     now = timezone.now()
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                signature = Signature.objects.create(
-                    petition=petition,
-                    name=name,
-                    email=email,
-                    email_normalised=normalised,
-                    country=country,
-                    comment=comment,
-                    show_name=show_name,
-                    keep_informed=keep_informed,
-                    consent_wording=consent_wording,
-                    consented_at=now,
-                    state=state,
-                    created_at=now,
-                    ip_hash=ip_hash,
-                    referrer=referrer,
-                )
-        except IntegrityError:
-            signature = Signature.objects.filter(petition=petition, email_normalised=normalised).first()
-            if signature is None:  # not a duplicate after all
-                raise
-            # At most one resend per cooldown, so that repeated submissions of
-            # someone else's address cannot flood their inbox.
-            if signature.state == Signature.State.PENDING and cache.add(
-                f"petition:resent:{signature.pk}", 1, timeout=settings.PETITION_RESEND_COOLDOWN
-            ):
-                enqueue_confirmation(signature.pk)
-            return signature
-        if state == Signature.State.PENDING:
+    # In autocommit mode the INSERT is a transaction by itself and a duplicate
+    # email's IntegrityError leaves nothing to roll back; inside a caller's
+    # transaction a savepoint keeps that transaction usable.
+    #
+    # With the database task queue the email's task row is written in the same
+    # transaction as the signature (one commit, and the task exists exactly when
+    # the signature does); other queues get the task once the signature commits.
+    in_transaction = _tasks_kept_in_the_database()
+    atomic = (
+        transaction.atomic()
+        if in_transaction or transaction.get_connection().in_atomic_block
+        else nullcontext()
+    )
+    try:
+        with atomic:
+            signature = Signature.objects.create(
+                petition=petition,
+                name=name,
+                email=email,
+                email_normalised=normalised,
+                country=country,
+                comment=comment,
+                show_name=show_name,
+                keep_informed=keep_informed,
+                consent_wording=consent_wording,
+                consented_at=now,
+                state=state,
+                created_at=now,
+                ip_hash=ip_hash,
+                referrer=referrer,
+            )
+            if in_transaction and state == Signature.State.PENDING:
+                _enqueue_now(signature.pk)
+    except IntegrityError:
+        signature = Signature.objects.filter(petition=petition, email_normalised=normalised).first()
+        if signature is None:  # not a duplicate after all
+            raise
+        # At most one resend per cooldown, so that repeated submissions of
+        # someone else's address cannot flood their inbox.
+        if signature.state == Signature.State.PENDING and cache.add(
+            f"petition:resent:{signature.pk}", 1, timeout=settings.PETITION_RESEND_COOLDOWN
+        ):
             enqueue_confirmation(signature.pk)
+        return signature
+    if state == Signature.State.PENDING and not in_transaction:
+        enqueue_confirmation(signature.pk)
     return signature
+
+
+def _enqueue_now(signature_id):
+    from campaign.tasks import send_confirmation
+
+    send_confirmation.enqueue(signature_id)
 
 
 def confirm_signature(*, signature_id):
@@ -245,8 +296,10 @@ def withdraw_signature(*, signature_id):
         country="",
     )
     if changed and petition_id is not None:
-        # The name may be among the recent signers: do not show it a moment longer.
+        # The name may be among the recent signers: do not show it a moment longer,
+        # neither in the cached list nor in a cached copy of the page.
         cache.delete(_recent_key(petition_id))
+        bump_content_version()
     return changed == 1
 
 
@@ -337,7 +390,9 @@ def invalidate_signatures(*, queryset):
     petition_ids = set(changed.values_list("petition_id", flat=True).distinct())
     count = changed.update(state=Signature.State.INVALIDATED)
     # An invalidated name leaves the public list of recent signers at once.
-    cache.delete_many([_recent_key(petition_id) for petition_id in petition_ids])
+    if count:
+        cache.delete_many([_recent_key(petition_id) for petition_id in petition_ids])
+        bump_content_version()
     return count
 
 

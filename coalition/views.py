@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.generic import ListView
 from django_countries import countries
@@ -61,6 +62,13 @@ class MemberListView(ListView):
 
     def published(self):
         return Member.objects.published()
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if self.filter_errors:
+            # Junk filter values must not each leave a copy in a shared page cache.
+            patch_cache_control(response, private=True)
+        return response
 
     def get_queryset(self):
         members = self.published()

@@ -910,8 +910,9 @@ end
                 t = time.monotonic()
                 self.data = self.generate(a.large)
                 log(
-                    f"topped up to {self.data['signatures']:,}: {self.data['inserted']:,} rows by COPY in "
-                    f"{self.data['insert_seconds']} s; the command took {time.monotonic() - t:.1f} s"
+                    f"topped up to {self.data['signatures']:,}: {self.data['inserted']:,} rows inserted in "
+                    f"{self.data['insert_seconds']} s {self.data.get('insert_timings')}; "
+                    f"the command took {time.monotonic() - t:.1f} s"
                 )
                 self.results["generate_large"] = self.data
                 return

@@ -1,7 +1,7 @@
 """Survivors' testimonies: a list with summaries and a detail page with graphic passages folded."""
 
 from django.db.models import Count, Q
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import urlencode
 from django.views.generic import DetailView, ListView
 
@@ -46,6 +46,13 @@ class TestimonyListView(ListView):
             query_string=urlencode({"topic": self.topic.slug}) if self.topic else "",
             **kwargs,
         )
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if self.filter_error:
+            # Junk filter values must not each leave a copy in a shared page cache.
+            patch_cache_control(response, private=True)
+        return response
 
 
 class TestimonyDetailView(DetailView):

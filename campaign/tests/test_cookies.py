@@ -35,8 +35,9 @@ def test_banner_returns_when_the_consent_cookie_holds_junk(client, db):
 
 
 def test_banner_form_posts_back_to_the_page_the_visitor_is_on(client, db):
-    response = client.get("/appeals/?page=2")
-    assert re.search(r'<input type="hidden" name="next" value="/appeals/\?page=2">', response.text)
+    # A query the page reads stays (the page cache drops any it does not, e.g. utm_source).
+    response = client.get("/coalition/?country=KR&utm_source=x")
+    assert re.search(r'<input type="hidden" name="next" value="/coalition/\?country=KR">', response.text)
 
 
 def test_accept_all_stores_the_choice_for_a_year_and_returns_to_the_page(client, db):

@@ -47,3 +47,26 @@ def test_suspected_signature_queues_nothing(client, database_tasks):
     client.post(petition.get_absolute_url(), sign_data(petition, website="spam"))
     assert Signature.objects.get().state == Signature.State.SUSPECTED
     assert not DBTaskResult.objects.exists()
+
+
+def test_a_signature_and_its_email_task_are_one_transaction_of_few_queries(
+    client, database_tasks, django_assert_max_num_queries
+):
+    petition = make_petition()
+    client.get(petition.get_absolute_url())
+    # One SELECT (petition and consent wording), BEGIN, two INSERTs, COMMIT: a viral
+    # spike is a stream of these, so each one added shows in signatures a second.
+    with django_assert_max_num_queries(5):
+        response = client.post(petition.get_absolute_url(), sign_data(petition))
+    assert response.status_code == 303
+    signature = Signature.objects.get()
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [signature.pk]
+
+
+def test_a_duplicate_signature_leaves_no_orphan_task(client, database_tasks):
+    petition = make_petition()
+    client.post(petition.get_absolute_url(), sign_data(petition))
+    Signature.objects.update(state=Signature.State.CONFIRMED)
+    client.post(petition.get_absolute_url(), sign_data(petition, email="Min-Ji@Example.org"))
+    assert Signature.objects.count() == 1
+    assert DBTaskResult.objects.count() == 1  # confirmed: no second email

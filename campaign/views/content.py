@@ -12,6 +12,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
+from campaign.caching import cache_public_page
 from campaign.models import (
     Appeal,
     Campaign,
@@ -51,7 +52,7 @@ class HomeView(TemplateView):
         return context
 
 
-home = require_safe(HomeView.as_view())
+home = require_safe(cache_public_page(HomeView.as_view()))
 
 
 class AppealListView(ListView):
@@ -64,7 +65,7 @@ class AppealListView(ListView):
         )
 
 
-appeal_list = require_safe(AppealListView.as_view())
+appeal_list = require_safe(cache_public_page(AppealListView.as_view()))
 
 
 class TimelineView(ListView):
@@ -75,7 +76,7 @@ class TimelineView(ListView):
         return Milestone.objects.published().order_by("date", "pk")
 
 
-timeline = require_safe(TimelineView.as_view())
+timeline = require_safe(cache_public_page(TimelineView.as_view()))
 
 
 class StatementListView(ListView):
@@ -88,7 +89,7 @@ class StatementListView(ListView):
         return Statement.objects.published().defer("body")
 
 
-statement_list = require_safe(StatementListView.as_view())
+statement_list = require_safe(cache_public_page(query_params=("page",))(StatementListView.as_view()))
 
 
 class StatementDetailView(DetailView):
@@ -115,7 +116,7 @@ class StatementDetailView(DetailView):
         return response
 
 
-statement_detail = require_safe(StatementDetailView.as_view())
+statement_detail = require_safe(cache_public_page(StatementDetailView.as_view()))
 
 
 class StatementFeed(Feed):
@@ -157,7 +158,8 @@ def _as_datetime(day):
     return timezone.make_aware(datetime.combine(day, time(12)), timezone.get_default_timezone())
 
 
-statement_feed = require_safe(StatementFeed())
+# The same XML for everyone: served publicly cacheable.
+statement_feed = require_safe(cache_public_page(public=True)(StatementFeed()))
 
 
 def _email_parts(email):
@@ -167,6 +169,7 @@ def _email_parts(email):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@cache_public_page  # GET only: the POST that shows the address always bypasses
 def about(request):
     contact = Contact.objects.filter(is_current=True).first()
     # The plain address appears only after a POST (the "Show email address" button): harvesters
@@ -196,4 +199,4 @@ class PrivacyView(TemplateView):
         return context
 
 
-privacy = require_safe(PrivacyView.as_view())
+privacy = require_safe(cache_public_page(PrivacyView.as_view()))

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -16,8 +16,10 @@ from django.views.decorators.http import require_http_methods
 from django_countries import countries as all_countries
 
 from campaign import services
-from campaign.forms import SignatureForm
-from campaign.models import Petition, Signature
+from campaign.caching import cache_public_page, restamp
+from campaign.forms import FORM_SALT, SignatureForm
+from campaign.models import ConsentWording, Petition, Signature
+from coalition.models import Member
 
 
 def _see_other(to, *args, **kwargs):
@@ -39,10 +41,59 @@ def petition_redirect(request):
     return redirect(petition)
 
 
+def _petition_and_wording(slug):
+    """The published petition and its current consent wording (or None): one query when it has one."""
+    consent_wording = (
+        ConsentWording.objects.select_related("petition")
+        .exclude(petition__state=Petition.State.DRAFT)
+        .filter(petition__slug=slug)
+        .order_by("-version")
+        .first()
+    )
+    if consent_wording is not None:
+        return consent_wording.petition, consent_wording
+    return get_object_or_404(Petition.objects.published(), slug=slug), None
+
+
+def _member_slugs():
+    """Slugs of published members (for ``?ref=``), from the shared cache."""
+    return cache.get_or_set(
+        "petition:member-slugs",
+        lambda: set(Member.objects.published().values_list("slug", flat=True)),
+        timeout=max(settings.PAGE_CACHE_SECONDS, 1),
+    )
+
+
+def _known_ref_only(view):
+    """Drop a ``?ref=`` that names no published member before the page cache keys on it.
+
+    Otherwise every made-up value would leave its own copy of the page in the cache.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        ref = request.GET.get("ref")
+        if ref is not None and request.method in ("GET", "HEAD") and ref not in _member_slugs():
+            query = request.GET.copy()
+            del query["ref"]
+            request.GET = QueryDict(query.urlencode())
+            request.META["QUERY_STRING"] = request.GET.urlencode()
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
+@_known_ref_only
+@cache_public_page(
+    # The page shows the count: a copy lives no longer than the count itself.
+    timeout=lambda: settings.PETITION_COUNT_MAX_AGE,
+    query_params=("ref",),
+    # The form's "issued at" stamp is signed anew for each visitor.
+    fresh_fields={"issued": restamp(FORM_SALT)},
+)
 def petition_detail(request, slug):
-    petition = get_object_or_404(Petition.objects.published(), slug=slug)
-    consent_wording = petition.consent_wordings.order_by("-version").first()
+    petition, consent_wording = _petition_and_wording(slug)
     can_sign = petition.is_open and consent_wording is not None
     form = None
     if can_sign:
@@ -61,6 +112,7 @@ def petition_detail(request, slug):
                     ip_hash=services.hash_ip(services.client_ip(request.META)),
                     referrer=data["ref"],
                     suspicious=form.is_suspicious,
+                    consent_wording=consent_wording,
                 )
                 return _see_other("campaign:petition-thanks", slug=petition.slug)
         else:
@@ -246,10 +298,13 @@ def public_api(view):
                 {"error": "Method not allowed", "allowed": list(API_ALLOWED_METHODS)}, 405
             )
         else:
-            return view(request, *args, **kwargs)
+            return cached(request, *args, **kwargs)
         response["Allow"] = ", ".join(API_ALLOWED_METHODS)
         return response
 
+    # The same JSON for everyone, as old as the count at most: a spike of
+    # widget loads is served from the shared cache, whatever the data size.
+    cached = cache_public_page(public=True, timeout=lambda: settings.PETITION_COUNT_MAX_AGE)(view)
     return wrapper
 
 

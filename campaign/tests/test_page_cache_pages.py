@@ -1,0 +1,126 @@
+"""The site's pages under the page cache: a second anonymous visitor costs no query."""
+
+import re
+
+import pytest
+from django.core.cache import caches
+from django.test import Client
+from django.urls import reverse
+
+from campaign.caching import KEY_PREFIX
+from campaign.models import Signature
+from campaign.tests.content_factories import make_appeal, make_campaign, make_milestone, make_statement
+from campaign.tests.factories import make_member, make_petition, make_signature, sign_data
+from testimonies.tests.factories import make_testimony
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def content():
+    make_campaign()
+    make_appeal(demands=2)
+    make_milestone()
+    statement = make_statement()
+    testimony = make_testimony()
+    make_member()
+    return {"statement": statement, "testimony": testimony}
+
+
+def page_urls(content):
+    return [
+        "/",
+        "/appeals/",
+        "/timeline/",
+        "/news/",
+        "/news/feed/",
+        content["statement"].get_absolute_url(),
+        "/about/",
+        "/privacy/",
+        "/coalition/",
+        "/testimonies/",
+        content["testimony"].get_absolute_url(),
+    ]
+
+
+def test_every_public_page_is_served_to_the_next_visitor_without_a_query(content, django_assert_num_queries):
+    for url in page_urls(content):
+        first = Client().get(url)
+        assert first.status_code == 200, url
+        assert first["X-Page-Cache"] == "miss", url
+        with django_assert_num_queries(0):
+            second = Client().get(url)
+        assert second["X-Page-Cache"] == "hit", url
+        assert second.content.replace(b" ", b"")[:200] == first.content.replace(b" ", b"")[:200]
+
+
+def test_a_junk_directory_filter_is_answered_but_not_stored(db):
+    Client().get("/coalition/?country=ZZ")
+    Client().get("/testimonies/?topic=no-such-topic")
+    assert not [key for key in caches["default"]._cache if KEY_PREFIX in key]
+
+
+def test_showing_the_contact_address_is_never_cached(content):
+    from campaign.tests.content_factories import make_contact
+
+    make_contact(email="info@example.org")
+    Client().get("/about/")
+    shown = Client().post("/about/")
+    assert b"info@example.org" in shown.content
+    assert b"info@example.org" not in Client().get("/about/").content
+
+
+# The petition page ---------------------------------------------------------------------------
+
+
+def issued(response):
+    return re.search(rb'name="issued" value="([^"]+)"', response.content).group(1)
+
+
+def test_petition_page_is_cached_with_a_fresh_form_stamp_for_each_visitor(db, settings):
+    settings.PETITION_COUNT_MAX_AGE = 10
+    petition = make_petition()
+    first = Client().get(petition.get_absolute_url())
+    second = Client().get(petition.get_absolute_url())
+    assert second["X-Page-Cache"] == "hit"
+    assert b'id="sign-form"' in second.content
+    assert issued(first) and issued(second)
+
+
+def test_a_known_referrer_is_kept_and_a_made_up_one_dropped(client, settings):
+    settings.PETITION_COUNT_MAX_AGE = 10
+    petition = make_petition()
+    member = make_member(slug="citizens-alliance")
+    url = petition.get_absolute_url()
+
+    known = client.get(f"{url}?ref={member.slug}")
+    assert b'name="ref" value="citizens-alliance"' in known.content
+    keys_before = {key for key in caches["default"]._cache if KEY_PREFIX in key}
+    for junk in ("a1", "b2", "c3"):
+        response = client.get(f"{url}?ref={junk}")
+        assert junk.encode() not in response.content
+    keys_after = {key for key in caches["default"]._cache if KEY_PREFIX in key}
+    assert len(keys_after - keys_before) == 1  # one copy without ?ref=, not one per made-up value
+
+
+def test_a_form_with_errors_is_never_served_to_the_next_visitor(client, settings):
+    settings.PETITION_COUNT_MAX_AGE = 10
+    petition = make_petition()
+    client.get(petition.get_absolute_url())
+    errors = client.post(petition.get_absolute_url(), sign_data(petition, name="Lee Private", email="bad"))
+    assert errors.status_code == 200
+    assert b"Lee Private" in errors.content
+    assert b"Lee Private" not in Client().get(petition.get_absolute_url()).content
+
+
+def test_count_api_is_served_from_the_cache_without_a_query(db, settings, django_assert_num_queries):
+    settings.PETITION_COUNT_MAX_AGE = 10
+    petition = make_petition()
+    make_signature(petition, state=Signature.State.CONFIRMED)
+    url = reverse("campaign:api-petition-detail", kwargs={"slug": petition.slug})
+    assert Client().get(url).json()["total_signatures"] == 1
+    with django_assert_num_queries(0):
+        again = Client().get(url)
+    assert again["X-Page-Cache"] == "hit"
+    assert again.json()["total_signatures"] == 1
+    assert again["Cache-Control"] == "public, max-age=10, stale-while-revalidate=60"
