@@ -44,12 +44,21 @@ Query strings
     tracking parameters can neither fill the cache with copies of one page
     nor leak one visitor's link into the copy others get.
 
+Two levels
+    Each process keeps its own copy of the pages it served last (at most
+    ``LOCAL_MAX_ENTRIES``, in memory, no pickling), in front of the shared
+    cache: a hit then costs no round trip to the cache server or table. The
+    shared cache stays the source of truth: a process renders a page only if
+    neither level has a current copy, and stores it in both.
+
 Staleness (the documented bound)
     * Staff edits: saving or deleting any content model (see
       ``CONTENT_MODELS``) changes a content version kept in the shared cache,
       once the transaction commits; every copy stored under the old version
-      is ignored from the next request on. A deploy that runs ``migrate``
-      does the same, so changed templates show at once.
+      is ignored from then on: at once in the process that made the change,
+      and within ``PAGE_CACHE_VERSION_SECONDS`` (default 1) in every other
+      process, which reads the shared version at most that often. A deploy
+      that runs ``migrate`` does the same, so changed templates show at once.
     * Otherwise a copy lives at most ``PAGE_CACHE_SECONDS`` (default 60), or
       the view's own ``timeout``. The petition page passes
       ``timeout=lambda: settings.PETITION_COUNT_MAX_AGE`` so its count lags by
@@ -69,6 +78,8 @@ storable), bypass (personal request) or off.
 import hashlib
 import html
 import re
+import threading
+import time
 import uuid
 from functools import wraps
 from urllib.parse import urlencode
@@ -125,6 +136,63 @@ def _cache():
     return caches[CACHE_ALIAS]
 
 
+# The process's own copies (first level) --------------------------------------
+
+# Enough for every page of the site in its three cookie-choice variants; the
+# oldest copy goes first when it is full. Bigger pages are not kept locally.
+LOCAL_MAX_ENTRIES = 300
+LOCAL_MAX_BYTES = 512 * 1024
+
+_local_pages = {}  # key -> entry (the same dict the shared cache holds)
+_local_version = {"value": None, "read_at": float("-inf")}
+_memos = {}  # key -> (version, value), see content_memo()
+_local_lock = threading.Lock()
+
+
+def clear_local_copies():
+    """Forget this process's copies and its last look at the version (tests, after clearing the cache)."""
+    with _local_lock:
+        _local_pages.clear()
+        _memos.clear()
+        _local_version.update(value=None, read_at=float("-inf"))
+
+
+def content_memo(key, fetch):
+    """``fetch()``, computed once per content version in this process (``None`` is never kept).
+
+    For content rows a view reads on every request, such as the petition and
+    its consent wording behind each signing POST: they change only through
+    the saves that bump the content version, so they go stale by the same
+    bound as the pages. The values are shared between requests: never change
+    them.
+    """
+    version = _current_version()
+    found = _memos.get(key)
+    if found is not None and found[0] == version:
+        return found[1]
+    value = fetch()
+    if value is not None:
+        with _local_lock:
+            if len(_memos) >= LOCAL_MAX_ENTRIES:
+                _memos.clear()
+            _memos[key] = (version, value)
+    return value
+
+
+def _keep_locally(key, entry):
+    if len(entry["content"]) > LOCAL_MAX_BYTES:
+        return
+    with _local_lock:
+        _local_pages.pop(key, None)
+        _local_pages[key] = entry
+        while len(_local_pages) > LOCAL_MAX_ENTRIES:
+            del _local_pages[next(iter(_local_pages))]
+
+
+def _fresh(entry, version):
+    return entry is not None and entry["version"] == version and entry.get("expires", 0) > time.time()
+
+
 # Content version -----------------------------------------------------------
 
 
@@ -142,17 +210,31 @@ def bump_content_version(**kwargs):
 
 
 def _set_new_version():
-    _cache().set(VERSION_KEY, uuid.uuid4().hex, None)
+    version = uuid.uuid4().hex
+    _cache().set(VERSION_KEY, version, None)
+    _remember_version(version)
 
 
-def _current_version(found):
-    version = found.get(VERSION_KEY)
+def _remember_version(version):
+    _local_version.update(value=version, read_at=time.monotonic())
+
+
+def _shared_version():
+    version = _cache().get(VERSION_KEY)
     if version is None:
         # First use, or the version was evicted: start a version no stored
         # copy can carry (add() lets concurrent processes agree on one).
         _cache().add(VERSION_KEY, uuid.uuid4().hex, None)
         version = _cache().get(VERSION_KEY)
+    _remember_version(version)
     return version
+
+
+def _current_version():
+    """The content version, read from the shared cache at most every PAGE_CACHE_VERSION_SECONDS."""
+    if time.monotonic() - _local_version["read_at"] < settings.PAGE_CACHE_VERSION_SECONDS:
+        return _local_version["value"]
+    return _shared_version()
 
 
 def connect_invalidation_signals():
@@ -240,19 +322,23 @@ def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=F
             request.GET = QueryDict(query)
             request.META["QUERY_STRING"] = query  # for get_full_path()
             key = _page_key(request, query, public)
-            found = _cache().get_many([key, VERSION_KEY])
-            version = _current_version(found)
-            entry = found.get(key)
-            if entry is not None and entry["version"] == version:
+            version = _current_version()
+            entry = _local_pages.get(key)
+            if _fresh(entry, version):
+                return _serve(request, entry, "hit", seconds, refreshers)
+            entry = _cache().get(key)
+            if _fresh(entry, version):
+                _keep_locally(key, entry)
                 return _serve(request, entry, "hit", seconds, refreshers)
 
             response = view(request, *args, **kwargs)
             if callable(getattr(response, "render", None)) and not response.is_rendered:
                 response.render()
-            entry = _entry_from_response(request, response, version, public, refreshers)
+            entry = _entry_from_response(request, response, version, public, refreshers, seconds)
             if entry is None:
                 return _mark(response, "pass")
             _cache().set(key, entry, seconds)
+            _keep_locally(key, entry)
             return _serve(request, entry, "miss", seconds, refreshers)
 
         return wrapper
@@ -293,7 +379,7 @@ def _page_key(request, query, public):
     return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _entry_from_response(request, response, version, public, refreshers):
+def _entry_from_response(request, response, version, public, refreshers, seconds):
     """The response as a visitor-neutral dict, or None if it must not be stored."""
     if response.status_code != 200 or response.streaming:
         return None
@@ -320,6 +406,8 @@ def _entry_from_response(request, response, version, public, refreshers):
         return None
     return {
         "version": version,
+        # Both levels drop the copy then, however long ago it reached them.
+        "expires": time.time() + seconds,
         "status": response.status_code,
         "headers": [
             (name, value)

@@ -1,5 +1,6 @@
 """The signing form. It validates and judges suspicion; signing is services.sign_petition."""
 
+import functools
 import re
 import unicodedata
 
@@ -94,6 +95,18 @@ def form_filled_too_fast(stamp, petition):
     return True
 
 
+class CountryField(forms.ChoiceField):
+    """A country code from django-countries' list, checked by a set lookup (not a walk through 250 choices)."""
+
+    def valid_value(self, value):
+        return value in _country_codes()
+
+
+@functools.cache
+def _country_codes():
+    return frozenset(code for code, _ in countries)
+
+
 class SignatureForm(forms.Form):
     name = forms.CharField(
         max_length=100,
@@ -105,7 +118,7 @@ class SignatureForm(forms.Form):
         help_text="We send you a link to confirm your signature.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    country = forms.ChoiceField(
+    country = CountryField(
         choices=lambda: [("", "Choose your country"), *countries],
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )
@@ -143,12 +156,16 @@ class SignatureForm(forms.Form):
         )
         if not self.is_bound:
             self.initial.setdefault("issued", issue_form_stamp(petition))
-        self.helper = FormHelper()
-        self.helper.form_method = "post"
-        self.helper.form_action = petition.get_absolute_url()
-        self.helper.form_id = "sign-form"
-        self.helper.attrs = {"novalidate": ""}
-        self.helper.layout = Layout(
+
+    @functools.cached_property
+    def helper(self):
+        """The layout for ``{% crispy %}``; made only when the form is shown, not for each POST."""
+        helper = FormHelper()
+        helper.form_method = "post"
+        helper.form_action = self.petition.get_absolute_url()
+        helper.form_id = "sign-form"
+        helper.attrs = {"novalidate": ""}
+        helper.layout = Layout(
             "name",
             "email",
             "country",
@@ -161,6 +178,7 @@ class SignatureForm(forms.Form):
             "ref",
             Submit("sign", "Sign the petition", css_class="btn-lg"),
         )
+        return helper
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()

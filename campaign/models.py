@@ -289,7 +289,13 @@ class Signature(models.Model):
         SUSPECTED = "suspected", "Suspected"
         INVALIDATED = "invalidated", "Invalidated"
 
-    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures")
+    # Every index is one more write per signing and per confirmation: the
+    # foreign keys get none of their own where another index starts with them
+    # (petition) or where only a rare staff deletion would use one (consent
+    # wording); the referrer's covers only the rows that have one.
+    petition = models.ForeignKey(
+        Petition, on_delete=models.PROTECT, related_name="signatures", db_index=False
+    )
     name = models.CharField(max_length=100)
     email = models.EmailField(max_length=254)
     email_normalised = models.CharField(max_length=254)
@@ -297,7 +303,9 @@ class Signature(models.Model):
     comment = models.TextField(max_length=500, blank=True)
     show_name = models.BooleanField("show my name publicly", default=False)
     keep_informed = models.BooleanField("keep me informed", default=False)
-    consent_wording = models.ForeignKey(ConsentWording, on_delete=models.PROTECT, related_name="signatures")
+    consent_wording = models.ForeignKey(
+        ConsentWording, on_delete=models.PROTECT, related_name="signatures", db_index=False
+    )
     consented_at = models.DateTimeField(default=timezone.now)
     state = models.CharField(max_length=12, choices=State, default=State.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
@@ -306,7 +314,12 @@ class Signature(models.Model):
     # A keyed hash (HMAC) of the client IP; the raw address is never stored.
     ip_hash = models.CharField(max_length=64, blank=True)
     referrer = models.ForeignKey(
-        "coalition.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="signatures"
+        "coalition.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="signatures",
+        db_index=False,
     )
 
     class Meta:
@@ -316,10 +329,11 @@ class Signature(models.Model):
             models.UniqueConstraint(fields=["petition", "email_normalised"], name="one_signature_per_email"),
         ]
         indexes = [
-            models.Index(fields=["petition", "state"], name="signature_petition_state"),
+            # The count (petition, state) and the newest confirmed signers.
             models.Index(fields=["petition", "state", "confirmed_at"], name="signature_recent_confirmed"),
             models.Index(fields=["ip_hash", "created_at"], name="signature_ip_recent"),
             models.Index(fields=["state", "created_at"], name="signature_state_created"),
+            models.Index(fields=["referrer"], condition=Q(referrer__isnull=False), name="signature_referrer"),
         ]
 
     def __str__(self):

@@ -395,6 +395,10 @@ PETITION_CLOSED_RETENTION_DAYS = env_int("PETITION_CLOSED_RETENTION_DAYS", 183)
 # campaign/caching.py); 0 switches the page cache off, the default in
 # development so that template edits show at once.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 60)
+# Each process also keeps its own copies of the pages, and reads the shared
+# content version (bumped by every staff edit) at most this often: a change
+# shows at once in the process that made it and within this bound elsewhere.
+PAGE_CACHE_VERSION_SECONDS = env_int("PAGE_CACHE_VERSION_SECONDS", 1)
 
 
 # Logging --------------------------------------------------------------------

@@ -160,15 +160,16 @@ class Postgres:
 
 
 class Gunicorn:
-    def __init__(self, port, env):
+    def __init__(self, port, env, workers=2, worker_class="sync", threads=1):
         self.port = port
         self.env = env
+        self.options = ["-w", str(workers), "--worker-class", worker_class, "--threads", str(threads)]
         self.process = None
         self.log = OUT_DIR / "gunicorn.log"
 
     def start(self):
-        cmd = [str(VENV_BIN / "gunicorn"), "campaign.wsgi", "-w", "2", "-b", f"{HOST}:{self.port}",
-               "--worker-class", "sync", "--error-logfile", str(self.log), "--log-level", "warning"]  # fmt: skip
+        cmd = [str(VENV_BIN / "gunicorn"), "campaign.wsgi", *self.options, "-b", f"{HOST}:{self.port}",
+               "--error-logfile", str(self.log), "--log-level", "warning"]  # fmt: skip
         with open(self.log, "a") as output:  # Django's error log goes to stderr
             self.process = subprocess.Popen(
                 cmd, env=self.env, cwd=ROOT, start_new_session=True, stdout=output, stderr=output
@@ -520,9 +521,11 @@ class Bench:
         log(f"generated data: {self.data['signatures']} signatures ({self.data['insert_seconds']} s)")
         if self.args.data_only:
             return
-        self.gunicorn = Gunicorn(self.port, self.env)
+        a = self.args
+        self.gunicorn = Gunicorn(self.port, self.env, a.workers, a.worker_class, a.worker_threads)
         self.gunicorn.start()
-        log(f"gunicorn (2 sync workers) on http://{HOST}:{self.port}")
+        log(f"gunicorn ({a.workers} {a.worker_class} workers, {a.worker_threads} threads each) on "
+            f"http://{HOST}:{self.port}")  # fmt: skip
         self.wrk = Wrk(self.wrk_binary, self.port, self.args.duration, self.args.connections, self.args.threads,
                        self.workdir)  # fmt: skip
 
@@ -869,6 +872,9 @@ end
 
     # the whole run
 
+    def wanted(self, part):
+        return not self.args.only or part in self.args.only.split(",")
+
     def machine(self):
         cpu = ""
         with contextlib.suppress(OSError):
@@ -900,7 +906,8 @@ end
         a = self.args
         self.results["parameters"] = {
             "duration_s": a.duration, "connections": a.connections, "threads": a.threads,
-            "small": a.small, "large": a.large, "gunicorn_workers": 2, "worker_class": "sync",
+            "small": a.small, "large": a.large, "gunicorn_workers": a.workers, "worker_class": a.worker_class,
+            "worker_threads": a.worker_threads,
         }  # fmt: skip
         self.results["started_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         try:
@@ -918,21 +925,28 @@ end
                 return
             print(f"\n  {'measurement':<46} {'figure':<40} {'goal':<28} result")
             self.ceiling()
-            self.pages()
-            self.flat_reads("small")
-            self.signing()
-            tokens_file = self.workdir / "confirm-paths.txt"
-            tokens = int(SIGN_SHARE * self.ceiling_rps * a.duration * 1.3) + 100
-            t = time.monotonic()
-            self.data = self.generate(a.large, confirm_tokens=tokens, tokens_file=tokens_file)
-            self.results["generate_large"] = self.data
-            self.row(f"   top-up to {self.data['signatures']:,} signatures",
-                     f"{self.data['inserted']:,} rows in {self.data['insert_seconds']} s "
-                     f"(command {time.monotonic() - t:.0f} s)", "well under a minute",
-                     self.data["insert_seconds"] < 60 if self.data["inserted"] >= 500_000 else None)  # fmt: skip
-            self.flat_reads("large")
-            self.confirmations(tokens_file)
-            self.page_weight()
+            if self.wanted("pages"):
+                self.pages()
+            if self.wanted("flat"):
+                self.flat_reads("small")
+            if self.wanted("signing"):
+                self.signing()
+            if self.wanted("flat") or self.wanted("confirm"):
+                tokens_file = self.workdir / "confirm-paths.txt"
+                tokens = int(SIGN_SHARE * self.ceiling_rps * a.duration * 1.3) + 100
+                t = time.monotonic()
+                self.data = self.generate(a.large, confirm_tokens=tokens, tokens_file=tokens_file)
+                self.results["generate_large"] = self.data
+                self.row(f"   top-up to {self.data['signatures']:,} signatures",
+                         f"{self.data['inserted']:,} rows in {self.data['insert_seconds']} s "
+                         f"(command {time.monotonic() - t:.0f} s)", "well under a minute",
+                         self.data["insert_seconds"] < 60 if self.data["inserted"] >= 500_000 else None)  # fmt: skip
+            if self.wanted("flat"):
+                self.flat_reads("large")
+            if self.wanted("confirm"):
+                self.confirmations(tokens_file)
+            if self.wanted("weight"):
+                self.page_weight()
         finally:
             self.teardown()
         rss = self.results.get("worker_peak_rss_kb") or {}
@@ -947,6 +961,9 @@ end
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
         text = json.dumps(self.results, indent=2, default=str)
         (OUT_DIR / f"{stamp}.json").write_text(text)
+        if self.args.only:  # a partial run is not the latest result
+            log(f"done in {self.results['total_seconds']} s; var/bench/{stamp}.json")
+            return
         (OUT_DIR / "latest.json").write_text(text)
         (OUT_DIR / "latest.md").write_text(self.markdown())
         log(f"done in {self.results['total_seconds']} s; var/bench/{stamp}.json, latest.json, latest.md")
@@ -962,7 +979,16 @@ def main():
         "--large", type=int, default=1_000_000, help="signatures for the second pass [1000000]"
     )
     parser.add_argument("--data-only", action="store_true", help="only time the data generation")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers [2]")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class [sync]")
+    parser.add_argument("--worker-threads", type=int, default=1, help="threads per gunicorn worker [1]")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 3 s each, 20,000 signatures")
+    parser.add_argument(
+        "--only",
+        metavar="PARTS",
+        help="comma-separated parts to measure after the ceiling: pages, flat, signing, confirm, weight "
+        "(for working on one figure; the full run, without --only, is the one to record)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.duration, args.large = 3, 20_000

@@ -14,8 +14,17 @@ from django.test import Client
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
+from campaign import caching
 from campaign import urls as root_urls
-from campaign.caching import CSRF_HOLE, KEY_PREFIX, cache_public_page, cached_urlconf, restamp
+from campaign.caching import (
+    CSRF_HOLE,
+    KEY_PREFIX,
+    VERSION_KEY,
+    cache_public_page,
+    cached_urlconf,
+    clear_local_copies,
+    restamp,
+)
 from campaign.models import Statement
 from coalition.models import Member
 
@@ -78,6 +87,7 @@ urlpatterns = [
 @pytest.fixture(autouse=True)
 def empty_cache():
     caches["default"].clear()
+    clear_local_copies()
 
 
 def token_in(response):
@@ -311,3 +321,99 @@ def test_cached_urlconf_caches_the_named_views_of_an_app_that_cannot_import_camp
 
     assert app_name == "coalition"
     assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
+
+
+# Two levels: the process's own copies in front of the shared cache ------------
+
+
+class Clock:
+    """Stands in for time.monotonic and time.time inside campaign.caching."""
+
+    def __init__(self):
+        self.now = 1_000_000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr("campaign.caching.time.monotonic", clock)
+    monkeypatch.setattr("campaign.caching.time.time", clock)
+    return clock
+
+
+def another_process_edits(member, name):
+    """What a save in another process leaves behind: new rows and a new version in the shared cache."""
+    Member.objects.filter(pk=member.pk).update(name=name)  # no signal here
+    caches["default"].set(VERSION_KEY, "set-by-another-process", None)
+
+
+def test_a_hit_from_the_process_copy_does_not_ask_the_shared_cache(monkeypatch):
+    Client().get("/page/")
+    shared = caches["default"]
+    monkeypatch.setattr(shared, "get", lambda *a, **k: pytest.fail("asked the shared cache"))
+    monkeypatch.setattr(shared, "get_many", lambda *a, **k: pytest.fail("asked the shared cache"))
+
+    assert Client().get("/page/")["X-Page-Cache"] == "hit"
+
+
+def test_another_process_copy_is_used_when_this_one_has_none():
+    Member.objects.create(name="Rendered elsewhere", slug="elsewhere", is_published=True)
+    Client().get("/page/")  # stored in both levels
+    clear_local_copies()  # as if a fresh worker process
+
+    response = Client().get("/page/")
+
+    assert response["X-Page-Cache"] == "hit"
+    assert b"Rendered elsewhere" in response.content
+
+
+def test_another_process_edit_shows_within_the_version_bound(settings, clock):
+    settings.PAGE_CACHE_VERSION_SECONDS = 1
+    member = Member.objects.create(name="Before", slug="member", is_published=True)
+    Client().get("/page/")
+    another_process_edits(member, "After")
+
+    clock.now += 0.5
+    within = Client().get("/page/")
+    clock.now += 0.6  # 1.1 s after this process last read the version
+    after = Client().get("/page/")
+
+    assert (within["X-Page-Cache"], b"Before" in within.content) == ("hit", True)
+    assert (after["X-Page-Cache"], b"After" in after.content) == ("miss", True)
+
+
+def test_version_bound_zero_reads_the_shared_version_every_time(settings):
+    settings.PAGE_CACHE_VERSION_SECONDS = 0
+    member = Member.objects.create(name="Before", slug="member", is_published=True)
+    Client().get("/page/")
+    another_process_edits(member, "After")
+
+    assert b"After" in Client().get("/page/").content
+
+
+def test_a_copy_expires_in_both_levels_after_page_cache_seconds(settings, clock):
+    settings.PAGE_CACHE_SECONDS = 60
+    member = Member.objects.create(name="Before", slug="member", is_published=True)
+    Client().get("/page/")
+    Member.objects.filter(pk=member.pk).update(name="After")  # no signal: only the timeout can show it
+
+    clock.now += 59
+    assert b"Before" in Client().get("/page/").content
+    clock.now += 2
+    response = Client().get("/page/")
+
+    assert (response["X-Page-Cache"], b"After" in response.content) == ("miss", True)
+
+
+def test_the_process_keeps_a_bounded_number_of_copies(monkeypatch):
+    monkeypatch.setattr("campaign.caching.LOCAL_MAX_ENTRIES", 3)
+    for number in range(1, 6):
+        Client().get(f"/page/?page={number}")
+
+    assert len(caching._local_pages) == 3
+    clear_local_copies()
+    # The shared cache still has the evicted pages.
+    assert Client().get("/page/?page=1")["X-Page-Cache"] == "hit"

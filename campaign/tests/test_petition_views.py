@@ -536,3 +536,57 @@ def test_petition_page_reads_count_and_signers_from_the_shared_cache(client, pet
         response = client.get(petition.get_absolute_url())
     assertContains(response, '<span class="petition-count-figure">5</span>', html=True)
     assert not [query for query in queries.captured_queries if "campaign_signature" in query["sql"]]
+
+
+# Costs of the busiest requests ------------------------------------------------------
+
+
+def tables_read(queries):
+    """The tables queries select FROM (joined ones, such as the email task's, not counted)."""
+    return {table for q in queries.captured_queries for table in re.findall(r'FROM "(\w+)"', q["sql"])}
+
+
+def test_signing_post_reads_neither_the_petition_nor_its_wording_again(client, post_sign, petition):
+    client.get(petition.get_absolute_url())  # this process has read them once
+    with CaptureQueriesContext(connection) as queries:
+        response = post_sign(petition)
+
+    assert response.status_code == 303
+    assert Signature.objects.filter(petition=petition).count() == 1
+    assert not {"campaign_petition", "campaign_consentwording"} & tables_read(queries)
+
+
+def test_closing_a_petition_in_the_admin_stops_signing_at_once(
+    client, post_sign, petition, django_capture_on_commit_callbacks
+):
+    client.get(petition.get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        petition.state = Petition.State.CLOSED
+        petition.save()
+
+    response = post_sign(petition)
+
+    assert response["Location"] == petition.get_absolute_url()
+    assert not Signature.objects.exists()
+
+
+def test_new_consent_wording_is_recorded_from_the_next_signature(client, post_sign, petition):
+    client.get(petition.get_absolute_url())
+    newer = petition.consent_wordings.create(version=2, text="I agree to the new wording.")
+
+    post_sign(petition)
+
+    assert Signature.objects.get().consent_wording == newer
+
+
+def test_confirming_costs_one_query(client, petition):
+    signature = make_signature(petition)
+    url = confirm_url(signature)
+    client.get(url)  # the confirm page, as a person sees it first
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url)
+
+    assert response.status_code == 303
+    assert len(queries.captured_queries) == 1
+    signature.refresh_from_db()
+    assert signature.state == Signature.State.CONFIRMED

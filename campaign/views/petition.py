@@ -7,7 +7,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from django_countries import countries as all_countries
 
 from campaign import services
-from campaign.caching import cache_public_page, restamp
+from campaign.caching import cache_public_page, content_memo, restamp
 from campaign.forms import FORM_SALT, SignatureForm
 from campaign.models import ConsentWording, Petition, Signature
 from coalition.models import Member
@@ -42,17 +42,37 @@ def petition_redirect(request):
 
 
 def _petition_and_wording(slug):
-    """The published petition and its current consent wording (or None): one query when it has one."""
-    consent_wording = (
-        ConsentWording.objects.select_related("petition")
-        .exclude(petition__state=Petition.State.DRAFT)
-        .filter(petition__slug=slug)
-        .order_by("-version")
-        .first()
-    )
-    if consent_wording is not None:
-        return consent_wording.petition, consent_wording
-    return get_object_or_404(Petition.objects.published(), slug=slug), None
+    """The published petition and its current consent wording (or None); 404 if there is no such petition.
+
+    Read once per content version in each process (see ``content_memo``): a
+    signing spike sends no query for them. One query otherwise.
+    """
+
+    def fetch():
+        consent_wording = (
+            ConsentWording.objects.select_related("petition")
+            .exclude(petition__state=Petition.State.DRAFT)
+            .filter(petition__slug=slug)
+            .order_by("-version")
+            .first()
+        )
+        if consent_wording is not None:
+            return consent_wording.petition, consent_wording
+        petition = Petition.objects.published().filter(slug=slug).first()
+        return (petition, None) if petition is not None else None
+
+    found = content_memo(("petition-and-wording", slug), fetch)
+    if found is None:
+        raise Http404("No such petition.")
+    return found
+
+
+def _thanks_path(slug):
+    return content_memo(("petition-thanks", slug), lambda: reverse("campaign:petition-thanks", args=[slug]))
+
+
+def _published_petition(slug):
+    return _petition_and_wording(slug)[0]
 
 
 def _member_slugs():
@@ -114,7 +134,7 @@ def petition_detail(request, slug):
                     suspicious=form.is_suspicious,
                     consent_wording=consent_wording,
                 )
-                return _see_other("campaign:petition-thanks", slug=petition.slug)
+                return _see_other(_thanks_path(petition.slug))
         else:
             form = SignatureForm(
                 initial={"ref": request.GET.get("ref", "")},
@@ -138,7 +158,7 @@ def petition_detail(request, slug):
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def petition_thanks(request, slug):
-    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    petition = _published_petition(slug)
     return _noindex(render(request, "campaign/petition_thanks.html", {"petition": petition}))
 
 
@@ -165,6 +185,21 @@ def _signature_for(request, petition, token, purpose):
     return signature, None
 
 
+def _confirm_at_once(petition, token):
+    """The common case in one UPDATE: a valid, unexpired token of a pending signature. True if it confirmed.
+
+    Anything else (already confirmed, expired, gone, forged) returns False and
+    goes the long way, which finds out what to answer.
+    """
+    try:
+        signature_id, petition_id = services.read_token(token, "confirm")
+    except signing.BadSignature:  # expired tokens included
+        return False
+    return petition_id == petition.pk and services.confirm_signature(
+        signature_id=signature_id, petition_id=petition.pk
+    )
+
+
 def _token_invalid(request, petition, reason, status):
     return _noindex(
         render(
@@ -180,7 +215,9 @@ def _token_invalid(request, petition, reason, status):
 @require_http_methods(["GET", "HEAD", "POST"])
 def petition_confirm(request, slug, token):
     """GET: one button (mail scanners follow links, they do not press buttons). POST: confirm."""
-    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    petition = _published_petition(slug)
+    if request.method == "POST" and _confirm_at_once(petition, token):
+        return _see_other(request.path)  # the same address, now showing "confirmed"
     signature, error = _signature_for(request, petition, token, "confirm")
     if error:
         return error
@@ -202,7 +239,7 @@ def petition_confirm(request, slug, token):
 @require_http_methods(["GET", "HEAD", "POST"])
 def petition_withdraw(request, slug, token):
     """GET: one button. POST: withdraw the signature and erase its personal data."""
-    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    petition = _published_petition(slug)
     signature, error = _signature_for(request, petition, token, "withdraw")
     if error:
         return error
@@ -241,7 +278,7 @@ def country_counts(petition):
 
 
 def petition_countries(request, slug):
-    petition = get_object_or_404(Petition.objects.published(), slug=slug)
+    petition = _published_petition(slug)
     counts = country_counts(petition)
     largest = max((n for _, n in counts), default=0)
     rows = []
