@@ -6,6 +6,7 @@ import pytest
 from django.core import mail, signing
 from django.db import connection
 from django.test import RequestFactory, TestCase
+from django.utils import timezone
 
 from campaign import services
 from campaign.models import Signature
@@ -366,3 +367,37 @@ def test_twenty_simultaneous_signatures_with_one_email_store_exactly_one():
     assert len(results) == 20
     assert Signature.objects.filter(petition=petition).count() == 1
     assert set(results) == {Signature.objects.get().pk}
+
+
+def test_confirming_records_when_as_an_aware_time():
+    petition = make_petition()
+    signature = make_signature(petition)
+    before = timezone.now()
+
+    assert services.confirm_signature(signature_id=signature.pk, petition_id=petition.pk)
+
+    signature.refresh_from_db()
+    assert signature.state == Signature.State.CONFIRMED
+    assert before <= signature.confirmed_at <= timezone.now()
+
+
+def test_confirming_checks_the_petition_when_given_one():
+    petition = make_petition()
+    signature = make_signature(petition)
+    other = make_petition()
+
+    assert not services.confirm_signature(signature_id=signature.pk, petition_id=other.pk)
+    signature.refresh_from_db()
+    assert signature.state == Signature.State.PENDING
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ids are taken in blocks on PostgreSQL only")
+def test_a_forked_process_never_reuses_its_parents_block_of_ids(monkeypatch):
+    with connection.cursor() as cursor:
+        services._next_signature_id(cursor)
+        parents_left = set(services._signature_ids["ids"])
+        monkeypatch.setattr(services.os, "getpid", lambda: -1)  # as in a gunicorn worker forked after
+        childs = [services._next_signature_id(cursor) for _ in range(services.SIGNATURE_ID_BLOCK)]
+
+    assert parents_left and not parents_left & set(childs)
+    assert len(set(childs)) == len(childs)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count
-from django.http import Http404, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -23,7 +23,11 @@ from coalition.models import Member
 
 
 def _see_other(to, *args, **kwargs):
-    response = redirect(to, *args, **kwargs)
+    """A 303 to a URL name, model or path (a path starting with "/" is used as it is, without a lookup)."""
+    if isinstance(to, str) and to.startswith("/") and not args and not kwargs:
+        response = HttpResponseRedirect(to)
+    else:
+        response = redirect(to, *args, **kwargs)
     response.status_code = 303
     return response
 
