@@ -77,6 +77,7 @@ storable), bypass (personal request) or off.
 
 import hashlib
 import html
+import os
 import re
 import threading
 import time
@@ -480,6 +481,30 @@ def restamp(salt):
             return stamp
 
     return refresh
+
+
+def random_string(length, allowed_chars):
+    """``get_random_string`` from one ``os.urandom`` call instead of one per character.
+
+    Each byte below the largest multiple of ``len(allowed_chars)`` picks one
+    character (the others are skipped, so every character is equally likely),
+    from the same system CSPRNG. Django's version asks the CSPRNG once per
+    character: 64 system calls for a new visitor's CSRF secret and its mask,
+    a fifth of the cost of serving them a cached page.
+    """
+    count = len(allowed_chars)
+    limit = 256 - 256 % count
+    chars = []
+    while len(chars) < length:
+        chars.extend(allowed_chars[byte % count] for byte in os.urandom(2 * length) if byte < limit)
+    return "".join(chars[:length])
+
+
+def use_faster_csrf_randomness():
+    """Make Django's CSRF secrets and masks with ``random_string`` (called from ``CampaignConfig.ready``)."""
+    from django.middleware import csrf
+
+    csrf.get_random_string = random_string
 
 
 def _unmask(token):

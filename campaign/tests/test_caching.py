@@ -417,3 +417,25 @@ def test_the_process_keeps_a_bounded_number_of_copies(monkeypatch):
     clear_local_copies()
     # The shared cache still has the evicted pages.
     assert Client().get("/page/?page=1")["X-Page-Cache"] == "hit"
+
+
+def test_csrf_secrets_come_from_the_fast_generator_and_still_pass_the_check():
+    from django.middleware import csrf
+
+    assert csrf.get_random_string is caching.random_string
+    client = Client(enforce_csrf_checks=True)
+    token = token_in(client.get("/page/"))
+    assert len(token) == 64 and set(token) <= set(csrf.CSRF_ALLOWED_CHARS)
+    assert client.post("/submit/", {"csrfmiddlewaretoken": token}).status_code == 200
+
+
+def test_random_strings_are_uniform_over_the_alphabet():
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    text = "".join(caching.random_string(64, alphabet) for _ in range(2000))  # 128,000 characters
+
+    counts = [text.count(char) for char in alphabet]
+    expected = len(text) / len(alphabet)  # about 2,065 each
+    assert len(text) == 128_000 and set(text) <= set(alphabet)
+    # A bias towards the first 8 characters (256 % 62 = 8, without rejection) would be ~25 %.
+    assert max(abs(count - expected) for count in counts) < expected * 0.15  # 7 standard deviations
+    assert len({caching.random_string(32, alphabet) for _ in range(1000)}) == 1000
