@@ -22,7 +22,8 @@ declare -A probe=(
 )
 for service in pypi osv; do
   if ! reachable "${probe[$service]}"; then
-    echo "pip-audit: the $service advisory service cannot be reached from here."
+    echo "pip-audit: the $service advisory service cannot be reached from here, or has no record of the pinned"
+    echo "  versions (probe: ${probe[$service]})."
     continue
   fi
   out=$(.venv/bin/pip-audit -r requirements.txt --progress-spinner off --vulnerability-service "$service" 2>&1)
@@ -31,5 +32,6 @@ for service in pypi osv; do
   grep -q "could not be audited" <<<"$out" && echo "NOTE: the packages listed above were not audited."
   exit $rc
 done
-echo "WARNING: pip-audit could not reach PyPI or OSV; the requirements were NOT audited for known vulnerabilities."
+echo "WARNING: neither PyPI nor OSV could give advisory data for the pinned versions; the requirements were"
+echo "NOT audited for known vulnerabilities."
 exit 0
