@@ -1,4 +1,4 @@
-"""Builders for the staff-side tests (kept apart from the public flow's factories.py)."""
+"""Builders for the staff-side tests: factories.py's, with the defaults these tests want (confirmed signatures)."""
 
 import datetime
 import itertools
@@ -6,8 +6,8 @@ import itertools
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from campaign.models import ConsentWording, Petition, Signature
-from coalition.models import Member
+from campaign.models import ConsentWording, Signature
+from campaign.tests import factories
 
 _numbers = itertools.count(1)
 
@@ -16,19 +16,10 @@ SUPPORTER_DATA = "Supporter data"
 
 
 def make_petition(**overrides):
-    n = next(_numbers)
-    fields = {
-        "title": f"A Commission of Inquiry now {n}",
-        "slug": f"commission-of-inquiry-{n}",
-        "ask": "We ask the UN Human Rights Council to establish a Commission of Inquiry.",
-        "description": "Crimes against humanity in North Korea must be investigated.",
-        "addressee": "UN Human Rights Council",
-        "goal": 1000,
-        "opens_at": timezone.now() - datetime.timedelta(days=30),
-        "state": Petition.State.OPEN,
-    }
-    fields.update(overrides)
-    return Petition.objects.create(**fields)
+    """An open petition without a consent wording (``make_signature`` adds one when needed)."""
+    overrides.setdefault("description", "Crimes against humanity in North Korea must be investigated.")
+    overrides.setdefault("opens_at", timezone.now() - datetime.timedelta(days=30))
+    return factories.make_petition(consent_text=None, **overrides)
 
 
 def make_consent(petition, **overrides):
@@ -37,32 +28,17 @@ def make_consent(petition, **overrides):
     return ConsentWording.objects.create(**fields)
 
 
-def make_member(**overrides):
-    n = next(_numbers)
-    fields = {"name": f"Member organisation {n}", "slug": f"member-{n}", "is_published": True}
-    fields.update(overrides)
-    return Member.objects.create(**fields)
+make_member = factories.make_member
 
 
 def make_signature(petition=None, **overrides):
-    n = next(_numbers)
+    """A signature, confirmed unless ``state`` says otherwise; a new petition if none is given."""
     petition = petition or make_petition()
-    consent = petition.consent_wordings.order_by("-version").first() or make_consent(petition)
-    email = overrides.pop("email", f"signer{n}@example.org")
-    fields = {
-        "petition": petition,
-        "name": f"Signer {n}",
-        "email": email,
-        "email_normalised": overrides.pop("email_normalised", email.lower()),
-        "country": "KR",
-        "consent_wording": consent,
-        "state": Signature.State.CONFIRMED,
-        "ip_hash": f"{n:064x}",
-    }
-    fields.update(overrides)
-    if fields["state"] == Signature.State.CONFIRMED and "confirmed_at" not in overrides:
-        fields["confirmed_at"] = timezone.now()
-    return Signature.objects.create(**fields)
+    if not petition.consent_wordings.exists():
+        make_consent(petition)
+    overrides.setdefault("state", Signature.State.CONFIRMED)
+    overrides.setdefault("ip_hash", f"{next(_numbers):064x}")
+    return factories.make_signature(petition, **overrides)
 
 
 def make_staff_user(group_name=None, username=None, **overrides):
