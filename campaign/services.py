@@ -239,7 +239,7 @@ def sign_petition(
     savepoint = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
     try:
         with savepoint:
-            if with_task and _one_statement_insert_possible():
+            if with_task and transaction.get_connection().vendor == "postgresql":
                 _insert_with_email_task(signature)
             elif with_task:
                 with transaction.atomic():
@@ -267,10 +267,6 @@ def _enqueue_now(signature_id):
     from campaign.tasks import send_confirmation
 
     send_confirmation.enqueue(signature_id)
-
-
-def _one_statement_insert_possible():
-    return transaction.get_connection().vendor == "postgresql"
 
 
 def _insert_with_email_task(signature):

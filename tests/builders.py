@@ -4,7 +4,8 @@ import itertools
 
 from django.utils import timezone
 
-from campaign.models import Appeal, Campaign, ConsentWording, Petition, Signature, Statement
+from campaign.models import Appeal, Campaign, Statement
+from campaign.tests import factories
 from coalition.models import Member
 from testimonies.models import Testimony
 
@@ -12,32 +13,13 @@ _serial = itertools.count(1)
 
 
 def make_petition(**overrides):
-    n = next(_serial)
-    fields = {
-        "title": f"Petition {n}",
-        "slug": f"petition-{n}",
-        "ask": "Establish a Commission of Inquiry.",
-        "addressee": "the UN Human Rights Council",
-        "state": Petition.State.OPEN,
-        "opens_at": timezone.now() - timezone.timedelta(days=1),
-    }
-    petition = Petition.objects.create(**(fields | overrides))
-    ConsentWording.objects.create(petition=petition, version=1, text="I agree to the privacy notice.")
-    return petition
+    """An open petition with a consent wording (``campaign.tests.factories``' builder)."""
+    return factories.make_petition(consent_text="I agree to the privacy notice.", **overrides)
 
 
 def make_signature(petition, **overrides):
-    n = next(_serial)
-    email = overrides.pop("email", f"signer{n}@example.org")
-    fields = {
-        "petition": petition,
-        "name": f"Signer {n}",
-        "email": email,
-        "email_normalised": email.lower(),
-        "country": "GB",
-        "consent_wording": petition.consent_wordings.latest(),
-    }
-    return Signature.objects.create(**(fields | overrides))
+    overrides.setdefault("country", "GB")
+    return factories.make_signature(petition, **overrides)
 
 
 def make_content():

@@ -61,18 +61,6 @@ def editor_client(client):
     return client
 
 
-@pytest.fixture
-def enqueued(monkeypatch):
-    calls = []
-
-    class FakeTask:
-        def enqueue(self, signature_id):
-            calls.append(signature_id)
-
-    monkeypatch.setattr("campaign.tasks.send_confirmation", FakeTask())
-    return calls
-
-
 def run_action(client, action, signatures, **extra):
     data = {"action": action, "_selected_action": [s.pk for s in signatures], **extra}
     return client.post(CHANGELIST, data)

@@ -14,19 +14,6 @@ pytestmark = pytest.mark.django_db
 S = Signature.State
 
 
-@pytest.fixture
-def enqueued(monkeypatch):
-    """Records the signature ids whose confirmation email is enqueued."""
-    calls = []
-
-    class FakeTask:
-        def enqueue(self, signature_id):
-            calls.append(signature_id)
-
-    monkeypatch.setattr("campaign.tasks.send_confirmation", FakeTask())
-    return calls
-
-
 def states(*signatures):
     return [Signature.objects.get(pk=s.pk).state for s in signatures]
 

@@ -71,10 +71,6 @@ def _petition_and_wording(slug):
     return found
 
 
-def _thanks_path(slug):
-    return content_memo(("petition-thanks", slug), lambda: reverse("campaign:petition-thanks", args=[slug]))
-
-
 def _published_petition(slug):
     return _petition_and_wording(slug)[0]
 
@@ -138,7 +134,7 @@ def petition_detail(request, slug):
                     suspicious=form.is_suspicious,
                     consent_wording=consent_wording,
                 )
-                return _see_other(_thanks_path(petition.slug))
+                return _see_other("campaign:petition-thanks", slug=petition.slug)
         else:
             form = SignatureForm(
                 initial={"ref": request.GET.get("ref", "")},
