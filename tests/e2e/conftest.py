@@ -33,10 +33,20 @@ class PageProblems:
         self.messages = []
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.messages.append(f"page error: {error}"))
-        page.on(
-            "requestfailed",
-            lambda request: self.messages.append(f"request failed: {request.url} {request.failure}"),
-        )
+        page.on("requestfailed", self._on_request_failed)
+        page.on("response", self._on_response)
+
+    def _on_request_failed(self, request):
+        # ERR_ABORTED is the browser cancelling a request itself, as when a click navigates away
+        # while the last page's favicon is still loading; refused, blocked or reset requests
+        # have their own codes and are still reported.
+        if request.failure != "net::ERR_ABORTED":
+            self.messages.append(f"request failed: {request.url} {request.failure}")
+
+    def _on_response(self, response):
+        # A stylesheet, script, image or font the page asked for and did not get.
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.messages.append(f"{response.status} for {response.url}")
 
     def _on_console(self, message):
         if message.type in {"error", "warning"} and (

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from campaign.models import Contact
 from tests.e2e.conftest import assert_no_problems
@@ -24,7 +25,8 @@ def test_navigation_reaches_every_content_page(page, content):
         ("About", "About the coalition"),
     ]:
         page.locator("header nav").get_by_role("link", name=link, exact=True).click()
-        assert page.locator("h1").first.inner_text() == heading
+        expect(page.locator("h1").first).to_have_text(heading)
+        page.wait_for_load_state("load")
         assert_no_problems(page)
 
     page.goto("/news/")

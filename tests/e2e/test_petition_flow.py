@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from campaign.models import Signature
 from campaign.tests.factories import make_petition, make_signature
@@ -39,13 +40,13 @@ def test_sign_confirm_and_withdraw(page, petition):
     page.get_by_label("Show my name").check()
     page.get_by_label("I agree").check()
     page.get_by_role("button", name="Sign the petition").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Check your email"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     assert_no_problems(page)
 
     page.goto(link_from_email("confirm"))
     assert Signature.objects.get(email="min-ji@example.org").state == Signature.State.PENDING
     page.get_by_role("button", name="Confirm my signature").click()
-    assert "your signature is confirmed" in page.get_by_role("heading", level=1).inner_text()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("your signature is confirmed")
     assert count_on(page) == "2"
 
     page.goto(petition.get_absolute_url())
@@ -55,7 +56,7 @@ def test_sign_confirm_and_withdraw(page, petition):
 
     page.goto(link_from_email("withdraw"))
     page.get_by_role("button", name="Withdraw my signature").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Your signature is withdrawn"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your signature is withdrawn")
     page.goto(petition.get_absolute_url())
     assert count_on(page) == "1"
     assert page.get_by_text("Kim Min-ji").count() == 0
