@@ -58,7 +58,7 @@ fmt: setup ## Format code and templates
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/djhtml $$(git ls-files 'templates/*.html' '*/templates/*.html') || true
 
-audit-deps: setup ## Known vulnerabilities in the pinned requirements (pip-audit; warns when offline)
+audit-deps: setup ## Known vulnerabilities in the pinned requirements (pip-audit with PyPI's advisories)
 	bash scripts/audit_deps.sh
 
 reliability: setup ## Load and fault runs: gunicorn + a throwaway PostgreSQL cluster (root; < 10 min)
