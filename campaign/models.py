@@ -310,6 +310,9 @@ class Signature(models.Model):
     state = models.CharField(max_length=12, choices=State, default=State.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When a confirmation email last went out: its link is valid from then, so
+    # retention counts an unconfirmed signature's age from here too.
+    confirmation_sent_at = models.DateTimeField("confirmation email last sent", null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     # A keyed hash (HMAC) of the client IP; the raw address is never stored.
     ip_hash = models.CharField(max_length=64, blank=True)

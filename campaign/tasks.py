@@ -85,6 +85,7 @@ def send_confirmation(signature_id, attempt=1):
     """
     from campaign.services import make_token
 
+    sent_at = timezone.now()  # no later than the links' own timestamps
     signature = (
         Signature.objects.select_related("petition")
         .filter(pk=signature_id, state=Signature.State.PENDING)
@@ -123,4 +124,5 @@ def send_confirmation(signature_id, attempt=1):
     except OSError as error:
         _retry_later(signature_id, attempt, error)
         raise
+    Signature.objects.filter(pk=signature_id).update(confirmation_sent_at=sent_at)
     return True

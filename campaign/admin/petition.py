@@ -296,6 +296,7 @@ class SignatureAdmin(admin.ModelAdmin):
         "consent_wording",
         "consented_at",
         "created_at",
+        "confirmation_sent_at",
         "confirmed_at",
         "withdrawn_at",
         "ip_hash",

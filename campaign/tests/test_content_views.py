@@ -389,13 +389,18 @@ def test_about_without_email_omits_the_email_line_and_button(client):
 # Privacy ---------------------------------------------------------------------
 
 
-@override_settings(PETITION_PENDING_RETENTION_DAYS=9, PETITION_CLOSED_RETENTION_DAYS=200)
+@override_settings(
+    PETITION_PENDING_RETENTION_DAYS=9,
+    PETITION_SUSPECTED_RETENTION_DAYS=21,
+    PETITION_CLOSED_RETENTION_DAYS=200,
+)
 def test_privacy_states_the_configured_retention_periods(client):
     response = client.get("/privacy/")
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert "deleted 9 days after signing" in content
+    assert "deleted 9 days after signing, or after we last sent you the confirmation email" in content
+    assert "did not release, are deleted 21 days after signing" in content
     assert "more than 200 days ago are anonymised" in content
     assert "Supporter data" in content
     assert "csrftoken" in content and "cookie_consent" in content

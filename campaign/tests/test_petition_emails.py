@@ -98,6 +98,14 @@ def test_mail_server_errors_propagate_so_the_task_is_retried(monkeypatch):
         send_confirmation.call(signature.pk)
     signature.refresh_from_db()
     assert signature.state == Signature.State.PENDING
+    assert signature.confirmation_sent_at is None  # nothing went out: retention counts from signing
+
+
+def test_a_sent_email_is_recorded_on_the_signature(emailed_signature):
+    before = emailed_signature.confirmation_sent_at
+    emailed_signature.refresh_from_db()
+    assert before is None
+    assert emailed_signature.confirmation_sent_at >= emailed_signature.created_at
 
 
 def test_signing_through_the_form_sends_the_email_after_commit(client, django_capture_on_commit_callbacks):

@@ -1,8 +1,10 @@
-"""Retention: purge_signatures deletes stale pending signatures and anonymises old closed ones."""
+"""Retention: purge_signatures deletes stale pending and suspected signatures, anonymises old closed ones."""
 
 import datetime
+import re
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
@@ -20,6 +22,7 @@ DAY = datetime.timedelta(days=1)
 @pytest.fixture
 def retention(settings):
     settings.PETITION_PENDING_RETENTION_DAYS = 7
+    settings.PETITION_SUSPECTED_RETENTION_DAYS = 30
     settings.PETITION_CLOSED_RETENTION_DAYS = 180
 
 
@@ -33,7 +36,7 @@ def test_pending_older_than_retention_is_deleted_newer_kept(retention):
     fresh_pending = make_signature(state=S.PENDING, created_at=now - 6 * DAY)
     old_confirmed = make_signature(state=S.CONFIRMED, created_at=now - 30 * DAY)
     result = services.purge_signatures(now=now)
-    assert result == {"deleted_pending": 1, "anonymised": 0}
+    assert result == {"deleted_pending": 1, "deleted_suspected": 0, "anonymised": 0}
     remaining = set(Signature.objects.values_list("pk", flat=True))
     assert remaining == {fresh_pending.pk, old_confirmed.pk}
     assert old_pending.pk not in remaining
@@ -55,7 +58,7 @@ def test_signatures_of_long_closed_petition_are_anonymised_and_counts_kept(reten
 
     result = services.purge_signatures(now=now)
 
-    assert result == {"deleted_pending": 0, "anonymised": 3}
+    assert result == {"deleted_pending": 0, "deleted_suspected": 0, "anonymised": 3}
     for signature in old:
         signature.refresh_from_db()
         assert (signature.name, signature.email, signature.comment, signature.ip_hash) == ("", "", "", "")
@@ -76,9 +79,18 @@ def test_purging_twice_changes_nothing_more(retention):
     make_signature(closed)
     make_signature(closed, state=S.PENDING, created_at=now - 400 * DAY)
     make_signature(state=S.PENDING, created_at=now - 10 * DAY)
-    assert services.purge_signatures(now=now) == {"deleted_pending": 2, "anonymised": 1}
+    make_signature(state=S.SUSPECTED, created_at=now - 31 * DAY)
+    assert services.purge_signatures(now=now) == {
+        "deleted_pending": 2,
+        "deleted_suspected": 1,
+        "anonymised": 1,
+    }
     snapshot = list(Signature.objects.order_by("pk").values())
-    assert services.purge_signatures(now=now) == {"deleted_pending": 0, "anonymised": 0}
+    assert services.purge_signatures(now=now) == {
+        "deleted_pending": 0,
+        "deleted_suspected": 0,
+        "anonymised": 0,
+    }
     assert list(Signature.objects.order_by("pk").values()) == snapshot
 
 
@@ -95,6 +107,7 @@ def test_command_dry_run_counts_without_changing(retention, capsys):
     call_command("purge_signatures", "--dry-run")
     output = capsys.readouterr().out
     assert "Would delete 1 pending signature(s) older than 7 days" in output
+    assert "would delete 0 suspected signature(s) older than 30 days" in output
     assert "would anonymise 0" in output
     assert Signature.objects.count() == 1
 
@@ -103,8 +116,77 @@ def test_command_purges_and_reports(retention, capsys):
     make_signature(state=S.PENDING, created_at=timezone.now() - 8 * DAY)
     closed = make_petition(state=Petition.State.CLOSED, closes_at=timezone.now() - 200 * DAY)
     make_signature(closed)
+    make_signature(state=S.SUSPECTED, created_at=timezone.now() - 31 * DAY)
     call_command("purge_signatures")
     output = capsys.readouterr().out
     assert "Deleted 1 pending signature(s)" in output
+    assert "deleted 1 suspected signature(s) older than 30 days" in output
     assert "anonymised 1 signature(s) of petitions closed more than 180 days ago" in output
     assert Signature.objects.count() == 1
+
+
+def test_suspected_signatures_staff_never_cleared_are_deleted_after_their_own_retention(retention):
+    now = timezone.now()
+    old_suspected = make_signature(state=S.SUSPECTED, created_at=now - 31 * DAY)
+    recent_suspected = make_signature(state=S.SUSPECTED, created_at=now - 29 * DAY)
+    old_invalidated = make_signature(state=S.INVALIDATED, created_at=now - 31 * DAY)
+
+    assert services.purge_signatures(now=now)["deleted_suspected"] == 1
+
+    remaining = set(Signature.objects.values_list("pk", flat=True))
+    assert remaining == {recent_suspected.pk, old_invalidated.pk}
+    assert old_suspected.pk not in remaining
+
+
+def emailed_confirm_path():
+    (message,) = mail.outbox
+    return re.search(r"https?://[^/\s]+(/petitions/\S+/confirm/\S+/)", message.body).group(1)
+
+
+def test_a_link_staff_resend_late_still_confirms_after_the_next_purges(
+    retention, client, django_capture_on_commit_callbacks
+):
+    # Signed six days ago and never confirmed; staff resend the email today.
+    now = timezone.now()
+    signature = make_signature(state=S.PENDING, created_at=now - 6 * DAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.resend_confirmations(queryset=Signature.objects.filter(pk=signature.pk)) == 1
+
+    # The daily purge runs on the following days; the signature is older than
+    # the retention period, but its link is not.
+    for day in (1, 2, 3, 6):
+        assert services.purge_signatures(now=now + day * DAY)["deleted_pending"] == 0
+
+    assert client.post(emailed_confirm_path()).status_code == 303
+    signature.refresh_from_db()
+    assert signature.state == S.CONFIRMED
+
+
+def test_a_resent_signature_left_unconfirmed_is_deleted_once_its_last_email_is_old(
+    retention, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    signature = make_signature(state=S.PENDING, created_at=now - 6 * DAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resend_confirmations(queryset=Signature.objects.filter(pk=signature.pk))
+
+    assert services.purge_signatures(now=now + 8 * DAY)["deleted_pending"] == 1
+    assert not Signature.objects.filter(pk=signature.pk).exists()
+
+
+def test_a_suspicion_cleared_late_gives_the_signer_their_full_week(
+    retention, client, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    signature = make_signature(state=S.SUSPECTED, created_at=now - 20 * DAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.clear_suspected(queryset=Signature.objects.filter(pk=signature.pk)) == 1
+
+    assert services.purge_signatures(now=now + 5 * DAY) == {
+        "deleted_pending": 0,
+        "deleted_suspected": 0,
+        "anonymised": 0,
+    }
+    assert client.post(emailed_confirm_path()).status_code == 303
+    signature.refresh_from_db()
+    assert signature.state == S.CONFIRMED

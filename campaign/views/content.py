@@ -194,6 +194,7 @@ class PrivacyView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["pending_retention_days"] = settings.PETITION_PENDING_RETENTION_DAYS
+        context["suspected_retention_days"] = settings.PETITION_SUSPECTED_RETENTION_DAYS
         context["closed_retention_days"] = settings.PETITION_CLOSED_RETENTION_DAYS
         context["contact"] = Contact.objects.filter(is_current=True).first()
         return context

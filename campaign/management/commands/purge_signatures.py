@@ -1,4 +1,4 @@
-"""Retention: delete stale pending signatures and anonymise those of long-closed petitions."""
+"""Retention: delete stale pending and suspected signatures, anonymise those of long-closed petitions."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -8,9 +8,10 @@ from campaign import services
 
 class Command(BaseCommand):
     help = (
-        "Delete pending signatures older than PETITION_PENDING_RETENTION_DAYS and anonymise the "
-        "signatures of petitions closed more than PETITION_CLOSED_RETENTION_DAYS ago. Safe to run "
-        "repeatedly (e.g. daily)."
+        "Delete pending signatures whose creation and last confirmation email are older than "
+        "PETITION_PENDING_RETENTION_DAYS, delete suspected signatures older than "
+        "PETITION_SUSPECTED_RETENTION_DAYS, and anonymise the signatures of petitions closed more "
+        "than PETITION_CLOSED_RETENTION_DAYS ago. Safe to run repeatedly (e.g. daily)."
     )
 
     def add_arguments(self, parser):
@@ -20,14 +21,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, **options):
         if dry_run:
-            stale_pending, to_anonymise = services.signatures_to_purge()
-            counts = {"deleted_pending": stale_pending.count(), "anonymised": to_anonymise.count()}
-            verbs = ("would delete", "would anonymise")
+            counts = {part: queryset.count() for part, queryset in services.signatures_to_purge().items()}
+            delete, anonymise = "would delete", "would anonymise"
         else:
             counts = services.purge_signatures()
-            verbs = ("deleted", "anonymised")
+            delete, anonymise = "deleted", "anonymised"
         self.stdout.write(
-            f"{verbs[0].capitalize()} {counts['deleted_pending']} pending signature(s) older than "
-            f"{settings.PETITION_PENDING_RETENTION_DAYS} days; {verbs[1]} {counts['anonymised']} "
-            f"signature(s) of petitions closed more than {settings.PETITION_CLOSED_RETENTION_DAYS} days ago."
+            f"{delete.capitalize()} {counts['deleted_pending']} pending signature(s) older than "
+            f"{settings.PETITION_PENDING_RETENTION_DAYS} days; {delete} {counts['deleted_suspected']} "
+            f"suspected signature(s) older than {settings.PETITION_SUSPECTED_RETENTION_DAYS} days; "
+            f"{anonymise} {counts['anonymised']} signature(s) of petitions closed more than "
+            f"{settings.PETITION_CLOSED_RETENTION_DAYS} days ago."
         )
