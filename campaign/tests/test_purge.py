@@ -138,9 +138,18 @@ def test_suspected_signatures_staff_never_cleared_are_deleted_after_their_own_re
     assert old_suspected.pk not in remaining
 
 
-def emailed_confirm_path():
+def staff_email_again(action, signature, capture_on_commit):
+    """A staff action (resend, clear suspected) on one signature, its email sent at once."""
+    with capture_on_commit(execute=True):
+        return action(queryset=Signature.objects.filter(pk=signature.pk))
+
+
+def confirm_with_the_emailed_link(client, signature):
     (message,) = mail.outbox
-    return re.search(r"https?://[^/\s]+(/petitions/\S+/confirm/\S+/)", message.body).group(1)
+    path = re.search(r"https?://[^/\s]+(/petitions/\S+/confirm/\S+/)", message.body).group(1)
+    assert client.post(path).status_code == 303
+    signature.refresh_from_db()
+    return signature.state
 
 
 def test_a_link_staff_resend_late_still_confirms_after_the_next_purges(
@@ -149,17 +158,16 @@ def test_a_link_staff_resend_late_still_confirms_after_the_next_purges(
     # Signed six days ago and never confirmed; staff resend the email today.
     now = timezone.now()
     signature = make_signature(state=S.PENDING, created_at=now - 6 * DAY)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.resend_confirmations(queryset=Signature.objects.filter(pk=signature.pk)) == 1
+    assert (
+        staff_email_again(services.resend_confirmations, signature, django_capture_on_commit_callbacks) == 1
+    )
 
     # The daily purge runs on the following days; the signature is older than
     # the retention period, but its link is not.
     for day in (1, 2, 3, 6):
         assert services.purge_signatures(now=now + day * DAY)["deleted_pending"] == 0
 
-    assert client.post(emailed_confirm_path()).status_code == 303
-    signature.refresh_from_db()
-    assert signature.state == S.CONFIRMED
+    assert confirm_with_the_emailed_link(client, signature) == S.CONFIRMED
 
 
 def test_a_resent_signature_left_unconfirmed_is_deleted_once_its_last_email_is_old(
@@ -167,8 +175,7 @@ def test_a_resent_signature_left_unconfirmed_is_deleted_once_its_last_email_is_o
 ):
     now = timezone.now()
     signature = make_signature(state=S.PENDING, created_at=now - 6 * DAY)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.resend_confirmations(queryset=Signature.objects.filter(pk=signature.pk))
+    staff_email_again(services.resend_confirmations, signature, django_capture_on_commit_callbacks)
 
     assert services.purge_signatures(now=now + 8 * DAY)["deleted_pending"] == 1
     assert not Signature.objects.filter(pk=signature.pk).exists()
@@ -179,14 +186,11 @@ def test_a_suspicion_cleared_late_gives_the_signer_their_full_week(
 ):
     now = timezone.now()
     signature = make_signature(state=S.SUSPECTED, created_at=now - 20 * DAY)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.clear_suspected(queryset=Signature.objects.filter(pk=signature.pk)) == 1
+    assert staff_email_again(services.clear_suspected, signature, django_capture_on_commit_callbacks) == 1
 
     assert services.purge_signatures(now=now + 5 * DAY) == {
         "deleted_pending": 0,
         "deleted_suspected": 0,
         "anonymised": 0,
     }
-    assert client.post(emailed_confirm_path()).status_code == 303
-    signature.refresh_from_db()
-    assert signature.state == S.CONFIRMED
+    assert confirm_with_the_emailed_link(client, signature) == S.CONFIRMED
