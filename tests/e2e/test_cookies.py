@@ -1,6 +1,7 @@
 """The cookie choice in a real browser, with and without JavaScript, and the shell at 360 px."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import PageProblems, assert_no_problems
 
@@ -39,7 +40,7 @@ def test_decline_all_works_with_javascript_disabled(browser, live_server):
         # The choice can be changed later from the footer link.
         page.get_by_role("link", name="Cookie preferences").click()
         page.get_by_role("button", name="Accept all").click()
-        assert page.get_by_text("you accepted all cookies.").is_visible()
+        expect(page.get_by_text("you accepted all cookies.")).to_be_visible()
         assert _consent_cookie(context)["value"] == "accepted"
         assert problems.messages == []
     finally:

@@ -68,8 +68,8 @@ def test_mistakes_are_shown_beside_their_fields_and_values_kept(page, petition):
     page.get_by_role("textbox", name="Name").fill("=HYPERLINK(1)")
     page.get_by_role("textbox", name="Email").fill("min-ji@example")
     page.get_by_role("button", name="Sign the petition").click()
-    assert page.get_by_text("A name cannot start with").is_visible()
-    assert page.get_by_text("Please tick this box").is_visible()
+    expect(page.get_by_text("A name cannot start with")).to_be_visible()
+    expect(page.get_by_text("Please tick this box")).to_be_visible()
     assert page.get_by_role("textbox", name="Email").input_value() == "min-ji@example"
     assert not Signature.objects.filter(name="=HYPERLINK(1)").exists()
     assert_no_problems(page)
