@@ -336,7 +336,12 @@ class Signature(models.Model):
             models.Index(fields=["petition", "state", "confirmed_at"], name="signature_recent_confirmed"),
             models.Index(fields=["ip_hash", "created_at"], name="signature_ip_recent"),
             models.Index(fields=["state", "created_at"], name="signature_state_created"),
-            models.Index(fields=["referrer"], condition=Q(referrer__isnull=False), name="signature_referrer"),
+            # Who brought a signature: the member's own lookups and the directory's counts.
+            models.Index(
+                fields=["referrer", "state"],
+                condition=Q(referrer__isnull=False),
+                name="signature_referrer_state",
+            ),
         ]
 
     def __str__(self):

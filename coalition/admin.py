@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db.models import Count, Q
 from django_countries.filters import CountryFilter
 
 from coalition.models import Member
@@ -42,11 +41,11 @@ class MemberAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(_confirmed=Count("signatures", filter=Q(signatures__state="confirmed")))
+            .with_confirmed_signatures()
             # The annotation drops the default order; keep pages (and autocomplete) stable.
             .order_by(*Member._meta.ordering, "pk")
         )
 
-    @admin.display(description="confirmed signatures", ordering="_confirmed")
+    @admin.display(description="confirmed signatures", ordering="confirmed_signatures")
     def confirmed_signatures(self, member):
-        return member._confirmed
+        return member.confirmed_signatures

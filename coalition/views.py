@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.generic import ListView
@@ -12,9 +12,6 @@ from coalition.models import Member
 
 NO_COUNTRY = "none"
 NO_COUNTRY_LABEL = "International / no country given"
-# The state of a confirmed signature, read through the reverse relation so this app
-# never imports `campaign`.
-CONFIRMED = "confirmed"
 
 
 def country_label(code):
@@ -76,12 +73,17 @@ class MemberListView(ListView):
             members = members.filter(country=self.country)
         if self.kind is not None:
             members = members.filter(kind=self.kind)
-        return members.annotate(
-            confirmed_signatures=Count("signatures", filter=Q(signatures__state=CONFIRMED)),
-            # Members without a country form the first group, as the article lists the
-            # international organisations first.
-            has_country=Case(When(country="", then=Value(0)), default=Value(1), output_field=IntegerField()),
-        ).order_by("has_country", "country", "ordering", "name")
+        return (
+            members.with_confirmed_signatures()
+            .annotate(
+                # Members without a country form the first group, as the article lists the
+                # international organisations first.
+                has_country=Case(
+                    When(country="", then=Value(0)), default=Value(1), output_field=IntegerField()
+                ),
+            )
+            .order_by("has_country", "country", "ordering", "name")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
