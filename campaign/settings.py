@@ -200,7 +200,7 @@ def parse_cache_url(url):
     parts = urlsplit(url)
     if parts.scheme in {"db", "database"}:
         return {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "campaign.dbcache.DatabaseCache",  # Django's, with an atomic incr()
             "LOCATION": parts.netloc or parts.path.strip("/") or "django_cache",
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }

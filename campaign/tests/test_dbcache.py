@@ -1,0 +1,112 @@
+"""The database cache (CACHE_URL=db://…, the default outside tests): increments that always count."""
+
+import datetime
+import threading
+import uuid
+
+import pytest
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from campaign.models import Signature
+from campaign.settings import parse_cache_url
+from campaign.tests.factories import make_petition, sign_data
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def db_cache(settings):
+    """The deployment's cache, as `CACHE_URL=db://…` configures it, in its own table."""
+    settings.CACHES = {**settings.CACHES, "default": parse_cache_url("db://test_rate_cache")}
+    call_command("createcachetable", verbosity=0)
+    cache = caches["default"]
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+def test_the_database_cache_url_uses_the_atomic_backend(db_cache):
+    assert type(db_cache).__module__ == "campaign.dbcache"
+
+
+def test_incr_adds_to_the_stored_value_and_refuses_a_missing_or_expired_key(db_cache, monkeypatch):
+    key = f"counter-{uuid.uuid4()}"
+    assert db_cache.add(key, 0, timeout=60)
+    assert db_cache.incr(key) == 1
+    assert db_cache.incr(key, 5) == 6
+    assert db_cache.get(key) == 6
+
+    with pytest.raises(ValueError):
+        db_cache.incr(f"missing-{uuid.uuid4()}")
+
+    later = timezone.now() + datetime.timedelta(seconds=61)
+    monkeypatch.setattr("campaign.dbcache.tz_now", lambda: later)
+    with pytest.raises(ValueError):
+        db_cache.incr(key)
+
+
+def run_at_once(count, work):
+    """``work(n)`` in ``count`` threads released together; returns the errors, each with its number."""
+    barrier = threading.Barrier(count)
+    errors = []
+
+    def run(n):
+        try:
+            barrier.wait(timeout=10)
+            work(n)
+        except Exception as error:  # reported by the caller, with the thread's number
+            errors.append(f"{n}: {error!r}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+@pytest.fixture
+def postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL's concurrent transactions")
+
+
+def test_simultaneous_increments_are_all_counted(postgresql, db_cache):
+    key = f"counter-{uuid.uuid4()}"
+    db_cache.add(key, 0, timeout=60)
+
+    def increment(n):
+        for _ in range(25):
+            db_cache.incr(key)
+
+    assert run_at_once(8, increment) == []
+    assert db_cache.get(key) == 200
+
+
+def test_a_burst_of_signatures_from_one_address_is_held_to_the_limit(postgresql, db_cache, settings):
+    # Twelve submissions from one address at the same moment, five allowed a minute: exactly five
+    # become pending signatures (emailed), the other seven are held as suspected.
+    settings.PETITION_RATE_LIMITS = True
+    settings.PETITION_RATE_BURST = 5
+    settings.PETITION_RATE_SUSTAINED = 100
+    settings.PETITION_MIN_FILL_SECONDS = 0
+    petition = make_petition()
+    url = petition.get_absolute_url()
+
+    def submit(n):
+        response = Client(REMOTE_ADDR="203.0.113.7").post(
+            url, sign_data(petition, email=f"signer{n}@example.org")
+        )
+        assert response.status_code == 303, response.status_code
+
+    assert run_at_once(12, submit) == []
+    states = list(Signature.objects.filter(petition=petition).values_list("state", flat=True))
+    assert len(states) == 12
+    assert states.count(Signature.State.PENDING) == 5
+    assert states.count(Signature.State.SUSPECTED) == 7
