@@ -226,7 +226,7 @@ def petition_confirm(request, slug, token):
             signature.refresh_from_db(fields=["state"])
             if signature.state != Signature.State.CONFIRMED:
                 return _token_invalid(request, petition, "gone", 410)
-        return _see_other("campaign:petition-confirm", slug=petition.slug, token=token)
+        return _see_other(request.path)
     if signature.state == Signature.State.CONFIRMED:
         context = {"petition": petition, "count": services.get_signature_count(petition)}
         return _noindex(render(request, "campaign/petition_confirmed.html", context))
@@ -247,7 +247,7 @@ def petition_withdraw(request, slug, token):
         if signature.state == Signature.State.INVALIDATED:
             return _token_invalid(request, petition, "gone", 410)
         services.withdraw_signature(signature_id=signature.pk)
-        return _see_other("campaign:petition-withdraw", slug=petition.slug, token=token)
+        return _see_other(request.path)  # the same address, now showing "withdrawn"
     if signature.state == Signature.State.WITHDRAWN:
         return _noindex(render(request, "campaign/petition_withdrawn.html", {"petition": petition}))
     if signature.state == Signature.State.INVALIDATED:
