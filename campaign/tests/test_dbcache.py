@@ -1,13 +1,11 @@
 """The database cache (CACHE_URL=db://…, the default outside tests): increments that always count."""
 
 import datetime
-import threading
 import uuid
 
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -49,35 +47,7 @@ def test_incr_adds_to_the_stored_value_and_refuses_a_missing_or_expired_key(db_c
         db_cache.incr(key)
 
 
-def run_at_once(count, work):
-    """``work(n)`` in ``count`` threads released together; returns the errors, each with its number."""
-    barrier = threading.Barrier(count)
-    errors = []
-
-    def run(n):
-        try:
-            barrier.wait(timeout=10)
-            work(n)
-        except Exception as error:  # reported by the caller, with the thread's number
-            errors.append(f"{n}: {error!r}")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
-
-
-@pytest.fixture
-def postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's concurrent transactions")
-
-
-def test_simultaneous_increments_are_all_counted(postgresql, db_cache):
+def test_simultaneous_increments_are_all_counted(postgresql, db_cache, at_once):
     key = f"counter-{uuid.uuid4()}"
     db_cache.add(key, 0, timeout=60)
 
@@ -85,11 +55,11 @@ def test_simultaneous_increments_are_all_counted(postgresql, db_cache):
         for _ in range(25):
             db_cache.incr(key)
 
-    assert run_at_once(8, increment) == []
+    assert at_once(8, increment) == []
     assert db_cache.get(key) == 200
 
 
-def test_a_burst_of_signatures_from_one_address_is_held_to_the_limit(postgresql, db_cache, settings):
+def test_a_burst_of_signatures_from_one_address_is_held_to_the_limit(postgresql, db_cache, settings, at_once):
     # Twelve submissions from one address at the same moment, five allowed a minute: exactly five
     # become pending signatures (emailed), the other seven are held as suspected.
     settings.PETITION_RATE_LIMITS = True
@@ -105,7 +75,7 @@ def test_a_burst_of_signatures_from_one_address_is_held_to_the_limit(postgresql,
         )
         assert response.status_code == 303, response.status_code
 
-    assert run_at_once(12, submit) == []
+    assert at_once(12, submit) == []
     states = list(Signature.objects.filter(petition=petition).values_list("state", flat=True))
     assert len(states) == 12
     assert states.count(Signature.State.PENDING) == 5

@@ -1,7 +1,5 @@
 """The petition's rules, called through its services."""
 
-import threading
-
 import pytest
 from django.core import mail, signing
 from django.db import connection
@@ -341,29 +339,15 @@ def test_stale_count_is_served_while_another_request_recounts(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_simultaneous_signatures_with_one_email_store_exactly_one():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's concurrent transactions")
+def test_twenty_simultaneous_signatures_with_one_email_store_exactly_one(postgresql, at_once):
     petition = make_petition()
-    barrier = threading.Barrier(20)
-    results, errors = [], []
+    results = []
 
     def submit(n):
-        try:
-            barrier.wait(timeout=10)
-            signature = sign(petition, email=f"Min.Ji+{n}@GMAIL.com", name=f"Attempt {n}")
-            results.append(signature.pk)
-        except Exception as error:  # reported below, with the thread's number
-            errors.append(f"{n}: {error!r}")
-        finally:
-            connection.close()
+        signature = sign(petition, email=f"Min.Ji+{n}@GMAIL.com", name=f"Attempt {n}")
+        results.append(signature.pk)
 
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert at_once(20, submit) == []
     assert len(results) == 20
     assert Signature.objects.filter(petition=petition).count() == 1
     assert set(results) == {Signature.objects.get().pk}
