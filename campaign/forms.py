@@ -18,35 +18,51 @@ from coalition.models import Member
 
 FORM_SALT = "campaign.petition.form-issued"
 
-# Bidirectional overrides and isolates can disguise a name's text; line and
-# paragraph separators break layouts and exports.
-INVISIBLE_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
+# Line and paragraph separators break layouts and exports (they are category Zl/Zp, not Cf).
+LINE_SEPARATORS = frozenset("\u2028\u2029")
+# Every pattern below is linear in its input: a match can start only where a
+# token starts (the lookbehinds), so no position is scanned from twice over.
+# Values reach them only once their length has been checked (BoundedCharField).
 URL_PATTERN = re.compile(
-    r"[a-z][a-z0-9+.-]*://|\bwww\.|"
-    r"\b[a-z0-9-]+\.(?:com|net|org|info|biz|io|co|me|ru|cn|xyz|top|site|online|link|click|ly|gl|to)\b",
+    r"://|\bwww\.|"
+    r"(?<![a-z0-9-])[a-z0-9-]+\.(?:com|net|org|info|biz|io|co|me|ru|cn|xyz|top|site|online|link|click|ly|gl|to|su)\b",
     re.IGNORECASE,
 )
-# Spreadsheets run a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+# Spreadsheets run a cell that starts with one of these as a formula (the
+# export also neutralises tab and carriage return, see admin.FORMULA_PREFIXES).
+NAME_FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 def reject_control_characters(value, *, allow_newlines=False):
+    """Refuse control characters (Cc), invisible format characters (Cf) and line separators.
+
+    Format characters (zero-width spaces, direction marks and overrides, word
+    joiners, byte-order marks) are invisible on the page: in a public name they
+    can hide a web address or reverse how the text reads.
+    """
     allowed = {"\n", "\r", "\t"} if allow_newlines else set()
     for char in value:
         if char in allowed:
             continue
-        if unicodedata.category(char) == "Cc" or char in INVISIBLE_CONTROLS:
+        if unicodedata.category(char) in ("Cc", "Cf") or char in LINE_SEPARATORS:
             raise ValidationError(
                 "Please remove invisible or control characters (for example pasted formatting).",
                 code="control_characters",
             )
 
 
+def looks_like_web_address(value):
+    """True when the text, as a reader sees it (format characters dropped, NFKC), holds a web address."""
+    visible = "".join(char for char in value if unicodedata.category(char) != "Cf")
+    return URL_PATTERN.search(unicodedata.normalize("NFKC", visible)) is not None
+
+
 def validate_name(value):
     reject_control_characters(value)
-    if URL_PATTERN.search(unicodedata.normalize("NFKC", value)):
+    visible = unicodedata.normalize("NFKC", value)
+    if looks_like_web_address(value):
         raise ValidationError("Please enter your name, not a web address.", code="url")
-    if unicodedata.normalize("NFKC", value).lstrip().startswith(FORMULA_PREFIXES):
+    if visible.lstrip().startswith(NAME_FORMULA_PREFIXES):
         raise ValidationError("A name cannot start with =, +, - or @.", code="formula")
 
 
@@ -54,17 +70,54 @@ def validate_comment(value):
     reject_control_characters(value, allow_newlines=True)
 
 
+class BoundedMixin:
+    """Refuse an over-long value before any validator or pattern sees it.
+
+    Django runs every validator and collects their errors, so a plain
+    ``max_length`` does not stop a costly check from running on a huge value.
+    """
+
+    def to_python(self, value):
+        if isinstance(value, str) and self.max_length is not None and len(value) > self.max_length:
+            raise ValidationError(
+                "Please shorten this to at most %(limit)d characters (it has %(length)d).",
+                code="max_length",
+                params={"limit": self.max_length, "length": len(value)},
+            )
+        return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        """What the form shows again: a value that does not fit is not echoed back into the page."""
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            return ""
+        return super().bound_data(data, initial)
+
+
+class BoundedCharField(BoundedMixin, forms.CharField):
+    pass
+
+
+class BoundedEmailField(BoundedMixin, forms.EmailField):
+    pass
+
+
 class LenientField(forms.Field):
     """A hidden value that must never produce an error a person cannot see or fix."""
 
     widget = forms.HiddenInput
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, max_length=1000, **kwargs):
         kwargs.setdefault("required", False)
+        self.max_length = max_length
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        return value if isinstance(value, str) else ""
+        if not isinstance(value, str) or len(value) > self.max_length:
+            return ""
+        return value
+
+    def bound_data(self, data, initial):
+        return self.to_python(data)
 
 
 def issue_form_stamp(petition):
@@ -96,7 +149,12 @@ def form_filled_too_fast(stamp, petition):
 
 
 class CountryField(forms.ChoiceField):
-    """A country code from django-countries' list, checked by a set lookup (not a walk through 250 choices)."""
+    """A country code from django-countries' list, checked by a set lookup (not a walk through 250 choices).
+
+    The error never repeats what was sent: a made-up value can be any size.
+    """
+
+    default_error_messages = {"invalid_choice": "Please choose your country from the list."}
 
     def valid_value(self, value):
         return value in _country_codes()
@@ -108,12 +166,12 @@ def _country_codes():
 
 
 class SignatureForm(forms.Form):
-    name = forms.CharField(
+    name = BoundedCharField(
         max_length=100,
         validators=[validate_name],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    email = forms.EmailField(
+    email = BoundedEmailField(
         max_length=254,
         help_text="We send you a link to confirm your signature.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -122,7 +180,7 @@ class SignatureForm(forms.Form):
         choices=lambda: [("", "Choose your country"), *countries],
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )
-    comment = forms.CharField(
+    comment = BoundedCharField(
         required=False,
         max_length=500,
         validators=[validate_comment],
@@ -137,8 +195,8 @@ class SignatureForm(forms.Form):
     )
     # A honeypot: hidden from people (visually and from screen readers), filled
     # in by bots that complete every field they find.
-    website = forms.Field(
-        required=False,
+    website = LenientField(
+        max_length=200,
         label="Leave this field empty",
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )

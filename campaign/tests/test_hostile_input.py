@@ -7,9 +7,10 @@ example counts keep the module near a minute. The property everywhere: never a
 """
 
 import re
-from urllib.parse import quote, quote_from_bytes
+from urllib.parse import quote, quote_from_bytes, urlencode
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.template import TemplateDoesNotExist
 from django.test import Client
@@ -17,6 +18,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import campaign.forms as forms_module
+from campaign.forms import looks_like_web_address
+from campaign.models import Signature
+from campaign.tests.factories import sign_data
 from tests.builders import make_content, make_petition, make_signature
 
 FUZZ = settings(
@@ -274,3 +279,113 @@ def test_signing_form_survives_hostile_values(site_data, name, email, country, c
     for message in mail.outbox:
         for address in message.to:
             assert "\n" not in address and "\r" not in address and "\x00" not in address
+
+
+# Length before any pattern ------------------------------------------------------------
+
+BOUNDED_FIELDS = {"name": 100, "email": 254, "comment": 500}
+
+
+def _urlencoded_post(client, petition, fields):
+    return client.post(
+        petition.get_absolute_url(),
+        urlencode(fields),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+
+def _valid_fields(petition):
+    return sign_data(petition)
+
+
+@pytest.fixture
+def pattern_inputs(monkeypatch):
+    """The lengths of every value the name and comment checks and the web-address pattern receive."""
+    seen = []
+    real_reject = forms_module.reject_control_characters
+    real_pattern = forms_module.URL_PATTERN
+
+    class RecordingPattern:
+        def search(self, value):
+            seen.append(len(value))
+            return real_pattern.search(value)
+
+    def recording_reject(value, **kwargs):
+        seen.append(len(value))
+        return real_reject(value, **kwargs)
+
+    monkeypatch.setattr(forms_module, "reject_control_characters", recording_reject)
+    monkeypatch.setattr(forms_module, "URL_PATTERN", RecordingPattern())
+    return seen
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", sorted(BOUNDED_FIELDS))
+def test_a_field_at_the_body_limit_is_refused_for_length_before_any_pattern(client, pattern_inputs, field):
+    petition = make_petition()
+    fields = _valid_fields(petition)
+    others = len("&".join(f"{k}={v}" for k, v in fields.items() if k != field))
+    fields[field] = "a-" * ((django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE - others - 64) // 2)
+    response = _urlencoded_post(client, petition, fields)
+
+    assert response.status_code == 200
+    limit = BOUNDED_FIELDS[field]
+    assert f"at most {limit} characters" in response.content.decode()
+    assert all(length <= max(BOUNDED_FIELDS.values()) for length in pattern_inputs), pattern_inputs
+    assert not Signature.objects.exists()
+
+
+@pytest.mark.django_db
+def test_every_field_at_the_body_limit_gets_field_errors_and_keeps_what_fits(client, pattern_inputs):
+    petition = make_petition()
+    fields = _valid_fields(petition)
+    share = django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 8 - 64
+    for key in ("name", "email", "comment", "country", "website", "ref"):
+        fields[key] = "x." * (share // 2)
+    fields["issued"] = fields["issued"] + "x" * (share - len(fields["issued"]))
+    fields["consent"] = "on"
+    response = _urlencoded_post(client, petition, fields)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    for limit in BOUNDED_FIELDS.values():
+        assert f"at most {limit} characters" in body
+    assert "choose your country from the list" in body
+    assert "x.x.x.x.x" not in body  # nothing that does not fit is echoed back into the page
+    assert 'name="consent"' in body and "checked" in body  # what fits is kept
+    assert all(length <= max(BOUNDED_FIELDS.values()) for length in pattern_inputs), pattern_inputs
+    assert not Signature.objects.exists()
+
+
+@pytest.mark.django_db
+def test_values_that_fit_are_kept_beside_one_that_does_not(client):
+    petition = make_petition()
+    fields = _valid_fields(petition) | {"name": "K" * 5000, "comment": "Free them all."}
+    body = _urlencoded_post(client, petition, fields).content.decode()
+    assert "at most 100 characters (it has 5000)" in body
+    assert "min-ji@example.org" in body and "Free them all." in body
+    assert "K" * 101 not in body
+
+
+# Invisible format characters ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("char", ["\u200b", "\u200e", "\u200f", "\u2060", "\ufeff", "\u00ad", "\u2066"])
+@pytest.mark.parametrize("field", ["name", "comment"])
+def test_invisible_format_characters_are_refused_in_names_and_comments(client, char, field):
+    petition = make_petition()
+    fields = _valid_fields(petition) | {field: f"Kim{char} Min-ji"}
+    body = _urlencoded_post(client, petition, fields).content.decode()
+    assert "invisible or control characters" in body
+    assert not Signature.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["evil\u200b.su", "ww\u2060w.example", "spam\ufeff.com", "ｅｖｉｌ.ｓｕ"])
+def test_the_web_address_check_sees_through_invisible_characters(name):
+    assert looks_like_web_address(name)
+
+
+@pytest.mark.parametrize("name", ["Kim Min-ji", "J. R. Tolkien", "Dr. Lee.", "김민지", "Saint-Exupéry"])
+def test_ordinary_names_do_not_look_like_web_addresses(name):
+    assert not looks_like_web_address(name)

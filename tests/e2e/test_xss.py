@@ -312,7 +312,7 @@ def test_signer_payloads_are_inert_on_the_petition_api_and_admin_and_defused_in_
     page.get_by_role("textbox", name="Email").fill("country@example.org")
     page.get_by_label("I agree").check()
     page.get_by_role("button", name="Sign the petition").click()
-    expect(page.get_by_text("Select a valid choice")).to_be_visible()
+    expect(page.get_by_text("Please choose your country from the list.")).to_be_visible()
     assert_inert(page)
     assert not Signature.objects.filter(email="country@example.org").exists()
 
