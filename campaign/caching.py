@@ -118,8 +118,8 @@ CONTENT_MODELS = (
     "campaign.Milestone",
     "campaign.Statement",
     "campaign.Contact",
-    "campaign.Petition",
-    "campaign.ConsentWording",
+    "petitions.Petition",
+    "petitions.ConsentWording",
 )
 
 # Placeholders for the per-visitor parts in a stored copy. "@" is outside

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaign.views import content, petition, site
+from campaign.views import content, site
 
 app_name = "campaign"
 
@@ -15,13 +15,4 @@ urlpatterns = [
     path("about/", content.about, name="about"),
     path("privacy/", content.privacy, name="privacy"),
     path("cookies/", site.cookie_preferences, name="cookies"),
-    # Petition.
-    path("petition/", petition.petition_redirect, name="petition"),
-    path("petitions/<slug:slug>/", petition.petition_detail, name="petition-detail"),
-    path("petitions/<slug:slug>/thanks/", petition.petition_thanks, name="petition-thanks"),
-    path("petitions/<slug:slug>/confirm/<str:token>/", petition.petition_confirm, name="petition-confirm"),
-    path("petitions/<slug:slug>/withdraw/<str:token>/", petition.petition_withdraw, name="petition-withdraw"),
-    path("petitions/<slug:slug>/countries/", petition.petition_countries, name="petition-countries"),
-    path("api/v1/petitions/", petition.api_petition_list, name="api-petition-list"),
-    path("api/v1/petitions/<slug:slug>/", petition.api_petition_detail, name="api-petition-detail"),
 ]

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from campaign.models import Petition, Statement
+from campaign.models import Statement
+from petitions.models import Petition
 from testimonies.models import Testimony
 
 

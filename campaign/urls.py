@@ -26,6 +26,7 @@ urlpatterns = [
             cached_urlconf("testimonies.urls", {"list": {"query_params": ("topic", "page")}, "detail": {}})
         ),
     ),
+    path("", include("petitions.urls")),
     path("", include("campaign.site_urls")),
 ]
 

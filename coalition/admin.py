@@ -12,7 +12,6 @@ class MemberAdmin(admin.ModelAdmin):
         "kind",
         "country",
         "role",
-        "confirmed_signatures",
         "is_published",
         "ordering",
     ]
@@ -34,18 +33,3 @@ class MemberAdmin(admin.ModelAdmin):
         ),
         ("Publishing", {"fields": ["is_published", "ordering"]}),
     ]
-
-    def get_queryset(self, request):
-        # An aggregate only: editors see how many confirmed signatures a member brought,
-        # never who signed.
-        return (
-            super()
-            .get_queryset(request)
-            .with_confirmed_signatures()
-            # The annotation drops the default order; keep pages (and autocomplete) stable.
-            .order_by(*Member._meta.ordering, "pk")
-        )
-
-    @admin.display(description="confirmed signatures", ordering="confirmed_signatures")
-    def confirmed_signatures(self, member):
-        return member.confirmed_signatures

@@ -1,34 +1,11 @@
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django_countries.fields import CountryField
-
-# The state of a confirmed signature, read through the reverse relation so this app
-# never imports `campaign`.
-CONFIRMED = "confirmed"
 
 
 class MemberQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
-
-    def with_confirmed_signatures(self):
-        """Annotate ``confirmed_signatures``: the confirmed signatures each member brought.
-
-        One small count per member, read from the signatures' (referrer, state) index
-        alone, so it costs the same at a thousand or a million signatures (a join
-        with a filtered COUNT would read every referred signature).
-        """
-        signature = self.model._meta.get_field("signatures").related_model
-        brought = (
-            signature.objects.filter(referrer=OuterRef("pk"), state=CONFIRMED)
-            .order_by()
-            .values("referrer")
-            .annotate(n=Count("*"))
-            .values("n")
-        )
-        return self.annotate(confirmed_signatures=Coalesce(Subquery(brought), 0))
 
 
 class Member(models.Model):

@@ -73,17 +73,11 @@ class MemberListView(ListView):
             members = members.filter(country=self.country)
         if self.kind is not None:
             members = members.filter(kind=self.kind)
-        return (
-            members.with_confirmed_signatures()
-            .annotate(
-                # Members without a country form the first group, as the article lists the
-                # international organisations first.
-                has_country=Case(
-                    When(country="", then=Value(0)), default=Value(1), output_field=IntegerField()
-                ),
-            )
-            .order_by("has_country", "country", "ordering", "name")
-        )
+        return members.annotate(
+            # Members without a country form the first group, as the article lists the
+            # international organisations first.
+            has_country=Case(When(country="", then=Value(0)), default=Value(1), output_field=IntegerField()),
+        ).order_by("has_country", "country", "ordering", "name")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

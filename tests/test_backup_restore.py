@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from campaign.models import Signature
-from tests.builders import make_content, make_petition, make_signature
+from campaign.tests.factories import make_content
+from petitions.models import Signature
+from petitions.tests.factories import make_petition, make_signature
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 APP_TABLE_PREFIXES = ("campaign_", "coalition_", "testimonies_", "auth_", "django_tasks")

@@ -1,84 +1,111 @@
-"""Small builders for petition tests: make_petition(**overrides) and friends."""
+"""Builders for campaign content in tests (appeals, milestones, statements, contact…)."""
 
+import datetime
 import itertools
-from datetime import timedelta
 
-import pytest
-from django.core.cache import cache
-from django.utils import timezone
+from campaign.models import Appeal, Campaign, Contact, Demand, KeyFact, Milestone, Statement
+from coalition.tests.factories import make_member
+from petitions.models import Petition
+from testimonies.tests.factories import make_testimony
 
-from campaign.forms import issue_form_stamp
-from campaign.models import ConsentWording, Petition, Signature
-from coalition.models import Member
-
-_numbers = itertools.count(1)
+_seq = itertools.count(1)
 
 
-def make_petition(
-    *, consent_text="I agree that ICNK stores my name, email and country for this petition.", **overrides
-):
-    number = next(_numbers)
+def make_campaign(**overrides):
     fields = {
-        "title": f"For a UN Commission of Inquiry {number}",
-        "slug": f"commission-of-inquiry-{number}",
-        "ask": "We call on the UN Human Rights Council to establish a Commission of Inquiry.",
-        "addressee": "the UN Human Rights Council",
-        "goal": 1000,
+        "name": "International Coalition to Stop Crimes Against Humanity in North Korea",
+        "short_name": "ICNK",
+        "objective": "To hold the North Korean government accountable; a UN Commission of Inquiry.",
+        "is_current": True,
+    } | overrides
+    return Campaign.objects.create(**fields)
+
+
+def make_key_fact(campaign, **overrides):
+    n = next(_seq)
+    fields = {"campaign": campaign, "position": n, "figure": f"{n},000", "label": f"fact number {n}"}
+    return KeyFact.objects.create(**fields | overrides)
+
+
+def make_appeal(demands=0, **overrides):
+    n = next(_seq)
+    fields = {
+        "title": f"Appeal {n}",
+        "slug": f"appeal-{n}",
+        "issuer": "The International Coalition",
+        "addressee": "Kim Jong-il",
+        "date": datetime.date(2011, 10, 1),
+        "date_precision": "month",
+        "is_published": True,
+        "ordering": n,
+    } | overrides
+    appeal = Appeal.objects.create(**fields)
+    for position in range(1, demands + 1):
+        Demand.objects.create(appeal=appeal, position=position, text=f"Demand {position} of appeal {n}")
+    return appeal
+
+
+def make_milestone(**overrides):
+    n = next(_seq)
+    fields = {
+        "title": f"Milestone {n}",
+        "slug": f"milestone-{n}",
+        "date": datetime.date(2011, 9, 9),
+        "place": "Tokyo",
+        "description": "Something happened.",
+        "is_published": True,
+    } | overrides
+    return Milestone.objects.create(**fields)
+
+
+def make_statement(**overrides):
+    n = next(_seq)
+    fields = {
+        "title": f"Statement {n}",
+        "slug": f"statement-{n}",
+        "author": "Willy Fautré",
+        "organisation": "Human Rights Without Frontiers Int'l",
+        "date": datetime.date(2011, 12, 9),
+        "place": "Houses of Parliament, London",
+        "occasion": "Commemorating Human Rights Day 2011",
+        "summary": f"Summary of statement {n}.",
+        "body": "First paragraph.\n\nSecond paragraph.",
+        "is_published": True,
+    } | overrides
+    return Statement.objects.create(**fields)
+
+
+def make_contact(**overrides):
+    fields = {
+        "name": "Human Rights Without Frontiers Int'l",
+        "address": "Avenue d'Auderghem 61/16\n1040 Brussels",
+        "phone": "32 2 3456145",
+        "fax": "32 2 3456145",
+        "is_current": True,
+    } | overrides
+    return Contact.objects.create(**fields)
+
+
+def make_featured_petition(**overrides):
+    fields = {
+        "title": "Ask the UN for a Commission of Inquiry",
+        "slug": "un-commission-of-inquiry",
+        "ask": "Establish a Commission of Inquiry.",
+        "addressee": "the United Nations Human Rights Council",
         "state": Petition.State.OPEN,
-        "opens_at": timezone.now() - timedelta(days=1),
+        "opens_at": datetime.datetime(2011, 9, 9, tzinfo=datetime.UTC),
+        "is_featured": True,
+    } | overrides
+    return Petition.objects.create(**fields)
+
+
+def make_content():
+    """One of each content model the admin and the public pages show, across the apps."""
+    n = next(_seq)
+    return {
+        "campaign": Campaign.objects.filter(is_current=True).first() or make_campaign(),
+        "appeal": make_appeal(title=f"Appeal {n}", slug=f"appeal-{n}"),
+        "statement": make_statement(title=f"Statement {n}", slug=f"statement-{n}"),
+        "member": make_member(name=f"Member {n}", slug=f"member-{n}"),
+        "testimony": make_testimony(name=f"Witness {n}", slug=f"witness-{n}"),
     }
-    fields.update(overrides)
-    petition = Petition.objects.create(**fields)
-    if consent_text is not None:
-        ConsentWording.objects.create(petition=petition, version=1, text=consent_text)
-    return petition
-
-
-def make_signature(petition, **overrides):
-    number = next(_numbers)
-    email = overrides.pop("email", f"signer{number}@example.org")
-    fields = {
-        "petition": petition,
-        "name": f"Signer {number}",
-        "email": email,
-        "email_normalised": email.lower(),
-        "country": "KR",
-        "consent_wording": petition.consent_wordings.order_by("-version").first(),
-        "state": Signature.State.PENDING,
-        "ip_hash": "0" * 64,
-    }
-    fields.update(overrides)
-    if fields["state"] == Signature.State.CONFIRMED:
-        fields.setdefault("confirmed_at", timezone.now())
-    return Signature.objects.create(**fields)
-
-
-def make_member(**overrides):
-    number = next(_numbers)
-    fields = {"name": f"Member {number}", "slug": f"member-{number}", "is_published": True}
-    fields.update(overrides)
-    return Member.objects.create(**fields)
-
-
-def sign_data(petition, **overrides):
-    """A valid POST body for the signing form, as a person would send it."""
-    data = {
-        "issued": issue_form_stamp(petition),
-        "name": "Kim Min-ji",
-        "email": "min-ji@example.org",
-        "country": "KR",
-        "comment": "",
-        "consent": "on",
-        "website": "",
-        "ref": "",
-    }
-    data.update(overrides)
-    return data
-
-
-@pytest.fixture
-def fresh_cache():
-    """Rate limits, counts and cooldowns live in the cache: start each test empty."""
-    cache.clear()
-    yield
-    cache.clear()

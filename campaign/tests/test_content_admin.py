@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from campaign.models import Appeal, Demand, Statement
-from campaign.tests.content_factories import make_appeal, make_campaign, make_milestone, make_statement
+from campaign.tests.factories import make_appeal, make_campaign, make_milestone, make_statement
 
 pytestmark = pytest.mark.django_db
 
@@ -140,11 +140,11 @@ def test_content_editor_changes_a_statement(editor_client):
 def test_content_editor_cannot_see_signatures(editor, editor_client):
     assert editor.has_perm("campaign.change_appeal")
     assert editor.has_perm("campaign.change_statement")
-    assert editor.has_perm("campaign.change_petition")
-    assert not editor.has_perm("campaign.view_signature")
-    assert not editor.has_perm("campaign.export_signature")
+    assert editor.has_perm("petitions.change_petition")
+    assert not editor.has_perm("petitions.view_signature")
+    assert not editor.has_perm("petitions.export_signature")
     # The signature admin belongs to the petition work: forbidden, or absent while it is not registered.
-    assert editor_client.get("/admin/campaign/signature/").status_code in (403, 404)
+    assert editor_client.get("/admin/petitions/signature/").status_code in (403, 404)
 
 
 def test_content_editor_cannot_manage_users(editor_client):

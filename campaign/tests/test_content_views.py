@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from campaign.models import Demand
-from campaign.tests.content_factories import (
+from campaign.tests.factories import (
     make_appeal,
     make_campaign,
     make_contact,
@@ -58,7 +58,7 @@ def test_home_shows_objective_key_facts_and_call_to_sign(client):
     assert b"200,000" in response.content
     assert b"people in political prison camps" in response.content
     assert b"Ask the UN for a Commission of Inquiry" in response.content
-    assert f'href="{reverse("campaign:petition")}"'.encode() in response.content
+    assert f'href="{reverse("petitions:featured")}"'.encode() in response.content
 
 
 def test_home_shows_latest_published_statement_not_a_newer_draft(client):

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from campaign.models import Signature
 from campaign.settings import parse_cache_url
-from campaign.tests.factories import make_petition, sign_data
+from petitions.models import Signature
+from petitions.tests.factories import make_petition, sign_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,18 +5,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from campaign.models import (
-    Appeal,
-    Campaign,
-    ConsentWording,
-    Contact,
-    Demand,
-    KeyFact,
-    Milestone,
-    Petition,
-    Statement,
-)
-from campaign.tests.factories import make_petition
+from campaign.models import Appeal, Campaign, Contact, Demand, KeyFact, Milestone, Statement
+from petitions.models import ConsentWording, Petition
+from petitions.tests.factories import make_petition
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ from django.test import Client
 from django.urls import reverse
 
 from campaign.caching import KEY_PREFIX
-from campaign.models import Signature
-from campaign.tests.content_factories import make_appeal, make_campaign, make_milestone, make_statement
-from campaign.tests.factories import make_member, make_petition, make_signature, sign_data
+from campaign.tests.factories import make_appeal, make_campaign, make_milestone, make_statement
+from coalition.tests.factories import make_member
+from petitions.models import Signature
+from petitions.tests.factories import make_petition, make_signature, sign_data
 from testimonies.tests.factories import make_testimony
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +62,7 @@ def test_a_junk_directory_filter_is_answered_but_not_stored(db):
 
 
 def test_showing_the_contact_address_is_never_cached(content):
-    from campaign.tests.content_factories import make_contact
+    from campaign.tests.factories import make_contact
 
     make_contact(email="info@example.org")
     Client().get("/about/")
@@ -118,7 +119,7 @@ def test_count_api_is_served_from_the_cache_without_a_query(db, settings, django
     settings.PETITION_COUNT_MAX_AGE = 10
     petition = make_petition()
     make_signature(petition, state=Signature.State.CONFIRMED)
-    url = reverse("campaign:api-petition-detail", kwargs={"slug": petition.slug})
+    url = reverse("petitions:api-detail", kwargs={"slug": petition.slug})
     assert Client().get(url).json()["total_signatures"] == 1
     with django_assert_num_queries(0):
         again = Client().get(url)

@@ -14,10 +14,12 @@ from django.test import Client, override_settings
 from django.urls import path
 
 from campaign import urls as root_urls
-from campaign.models import Petition, Signature, Statement
+from campaign.models import Statement
+from campaign.tests.factories import make_content
 from coalition.models import Member
+from petitions.models import Petition, Signature
+from petitions.tests.factories import make_petition, make_signature
 from testimonies import models as testimony_models
-from tests.builders import make_content, make_petition, make_signature
 
 PASSWORD = "correct horse battery staple 42"
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -107,17 +109,17 @@ def test_content_editors_may_edit_content_but_not_read_signatures(staff):
         for action in ("view", "add", "change", "delete"):
             assert editor.has_perm(f"{model._meta.app_label}.{action}_{model._meta.model_name}")
     for codename in ("view_signature", "change_signature", "export_signature", "view_signatureexport"):
-        assert not editor.has_perm(f"campaign.{codename}")
+        assert not editor.has_perm(f"petitions.{codename}")
     assert not editor.has_perm("auth.view_user")
 
 
 def test_supporter_data_may_read_signatures_but_not_edit_content(staff):
     supporter = staff["supporter"]
     for codename in ("view_signature", "change_signature", "export_signature", "view_petition"):
-        assert supporter.has_perm(f"campaign.{codename}")
-    assert not supporter.has_perm("campaign.delete_signature")
-    assert not supporter.has_perm("campaign.add_signature")
-    assert not supporter.has_perm("campaign.change_petition")
+        assert supporter.has_perm(f"petitions.{codename}")
+    assert not supporter.has_perm("petitions.delete_signature")
+    assert not supporter.has_perm("petitions.add_signature")
+    assert not supporter.has_perm("petitions.change_petition")
     assert not supporter.has_perm("campaign.change_statement")
     assert not supporter.has_perm("auth.view_user")
 

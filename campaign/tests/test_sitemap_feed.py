@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.test import override_settings
 
-from campaign.tests.content_factories import make_featured_petition, make_statement
+from campaign.tests.factories import make_featured_petition, make_statement
 from testimonies.models import Testimony as SurvivorTestimony
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from campaign.templatetags.site_tags import web_url
-from campaign.tests.content_factories import make_contact
+from campaign.tests.factories import make_contact
 from coalition.models import Member
 from testimonies.models import Testimony as SurvivorTestimony
 

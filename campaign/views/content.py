@@ -13,17 +13,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from campaign.caching import cache_public_page
-from campaign.models import (
-    Appeal,
-    Campaign,
-    Contact,
-    Demand,
-    KeyFact,
-    Milestone,
-    Petition,
-    Statement,
-)
+from campaign.models import Appeal, Campaign, Contact, Demand, KeyFact, Milestone, Statement
 from coalition.models import Member
+from petitions.models import Petition
 from testimonies.models import Testimony
 
 HOME_MEMBERS = 6

@@ -42,12 +42,3 @@ def make_passage(testimony, **overrides):
     fields = {"position": 1, "text": "A passage.", "is_graphic": False, "warning": ""}
     fields.update(overrides)
     return Passage.objects.create(testimony=testimony, **fields)
-
-
-def make_content_editor(username="editor"):
-    from django.contrib.auth.models import Group, User
-
-    # No password: tests log in with force_login, and hashing one is slow.
-    user = User.objects.create(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name="Content editors"))
-    return user

@@ -2,7 +2,8 @@ import pytest
 from django.urls import reverse
 
 from testimonies import models
-from testimonies.tests.factories import make_content_editor, make_passage, make_testimony, make_topic
+from testimonies.tests.factories import make_passage, make_testimony, make_topic
+from tests.factories import make_content_editor
 
 pytestmark = pytest.mark.django_db
 

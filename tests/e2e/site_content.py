@@ -12,19 +12,9 @@ from types import SimpleNamespace
 from django.core.management import call_command
 from django.utils import timezone
 
-from campaign.models import (
-    Appeal,
-    Campaign,
-    ConsentWording,
-    Contact,
-    Demand,
-    KeyFact,
-    Milestone,
-    Petition,
-    Signature,
-    Statement,
-)
+from campaign.models import Appeal, Campaign, Contact, Demand, KeyFact, Milestone, Statement
 from coalition.models import Member
+from petitions.models import ConsentWording, Petition, Signature
 from testimonies.models import Passage, Testimony, Topic
 
 SOURCE_DAY = datetime.date(2011, 12, 9)

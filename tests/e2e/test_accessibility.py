@@ -18,7 +18,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
-from campaign.models import Signature
+from petitions.models import Signature
 from tests.e2e.a11y_checks import (
     AXE_JS,
     HEIGHT,
@@ -51,12 +51,12 @@ if not AXE_JS.exists():
 def signature_token(signature, purpose):
     """Adapter to the petition's signed tokens ("confirm" or "withdraw") for a signature."""
     try:
-        from campaign.services import make_token
+        from petitions.services.tokens import make_token
     except ImportError:
         raise NotBuiltYet(
             "campaign.services.make_token (the petition's signed tokens) is not merged yet"
         ) from None
-    return make_token(signature, purpose)
+    return make_token(signature=signature, purpose=purpose)
 
 
 def _petition(site):
@@ -66,13 +66,13 @@ def _petition(site):
 def _confirm(site):
     signature = make_signature(site.petition, email=unique_email())
     token = signature_token(signature, "confirm")
-    return reverse("campaign:petition-confirm", kwargs={"slug": site.petition.slug, "token": token})
+    return reverse("petitions:confirm", kwargs={"slug": site.petition.slug, "token": token})
 
 
 def _withdraw(site):
     signature = make_signature(site.petition, state=Signature.State.CONFIRMED, email=unique_email())
     token = signature_token(signature, "withdraw")
-    return reverse("campaign:petition-withdraw", kwargs={"slug": site.petition.slug, "token": token})
+    return reverse("petitions:withdraw", kwargs={"slug": site.petition.slug, "token": token})
 
 
 ALL_PAGES = [
@@ -263,7 +263,7 @@ def test_petition_sign_confirm_withdraw_without_javascript(site, context_factory
     fill_petition_form(form, email)
     with page.expect_navigation():
         submit_button(form).click()
-    assert page.url.endswith(reverse("campaign:petition-thanks", kwargs={"slug": site.petition.slug}))
+    assert page.url.endswith(reverse("petitions:thanks", kwargs={"slug": site.petition.slug}))
     signature = Signature.objects.get(petition=site.petition, email=email)
     (message,) = [m for m in mail.outbox if email in m.to]
     body = message.body + "".join(str(alternative[0]) for alternative in getattr(message, "alternatives", []))
@@ -316,7 +316,7 @@ def test_petition_form_can_be_sent_with_the_keyboard_alone(site, context_factory
             page.keyboard.type(email if field["type"] == "email" else "Test Signer")
     else:
         pytest.fail("Tab never reached the petition form's submit button")
-    assert page.url.endswith(reverse("campaign:petition-thanks", kwargs={"slug": site.petition.slug}))
+    assert page.url.endswith(reverse("petitions:thanks", kwargs={"slug": site.petition.slug}))
     assert Signature.objects.filter(petition=site.petition, email=email).exists()
 
 

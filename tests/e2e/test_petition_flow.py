@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from campaign.models import Signature
-from campaign.tests.factories import make_petition, make_signature
+from petitions.models import Signature
+from petitions.tests.factories import make_petition, make_signature
 from tests.e2e.conftest import assert_no_problems
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

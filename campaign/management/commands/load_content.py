@@ -6,10 +6,11 @@ from django.conf import settings
 from django.core.management import BaseCommand, call_command
 from django.db import transaction
 
-from campaign.models import Campaign, Petition
+from campaign.models import Campaign
+from petitions.models import Petition
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
-PETITION_MODEL = "campaign.petition"
+PETITION_MODEL = "petitions.petition"
 
 
 class Command(BaseCommand):

@@ -1,0 +1,253 @@
+"""The signing form. It validates and judges suspicion; signing is services.sign_petition."""
+
+import functools
+import re
+import unicodedata
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout, Submit
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+from django_countries import countries
+
+from coalition.models import Member
+from petitions.exports import FORMULA_PREFIXES
+
+FORM_SALT = "campaign.petition.form-issued"
+
+# Line and paragraph separators break layouts and exports (they are category Zl/Zp, not Cf).
+LINE_SEPARATORS = frozenset("\u2028\u2029")
+# Every pattern below is linear in its input: a match can start only where a
+# token starts (the lookbehinds), so no position is scanned from twice over.
+# Values reach them only once their length has been checked (BoundedCharField).
+URL_PATTERN = re.compile(
+    r"://|\bwww\.|"
+    r"(?<![a-z0-9-])[a-z0-9-]+\.(?:com|net|org|info|biz|io|co|me|ru|cn|xyz|top|site|online|link|click|ly|gl|to|su)\b",
+    re.IGNORECASE,
+)
+
+
+def reject_control_characters(value, *, allow_newlines=False):
+    """Refuse control characters (Cc), invisible format characters (Cf) and line separators.
+
+    Format characters (zero-width spaces, direction marks and overrides, word
+    joiners, byte-order marks) are invisible on the page: in a public name they
+    can hide a web address or reverse how the text reads.
+    """
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    for char in value:
+        if char in allowed:
+            continue
+        if unicodedata.category(char) in ("Cc", "Cf") or char in LINE_SEPARATORS:
+            raise ValidationError(
+                "Please remove invisible or control characters (for example pasted formatting).",
+                code="control_characters",
+            )
+
+
+def looks_like_web_address(value):
+    """True when the text, as a reader sees it (format characters dropped, NFKC), holds a web address."""
+    visible = "".join(char for char in value if unicodedata.category(char) != "Cf")
+    return URL_PATTERN.search(unicodedata.normalize("NFKC", visible)) is not None
+
+
+def validate_name(value):
+    reject_control_characters(value)
+    visible = unicodedata.normalize("NFKC", value)
+    if looks_like_web_address(value):
+        raise ValidationError("Please enter your name, not a web address.", code="url")
+    if visible.lstrip().startswith(FORMULA_PREFIXES):
+        raise ValidationError("A name cannot start with =, +, - or @.", code="formula")
+
+
+def validate_comment(value):
+    reject_control_characters(value, allow_newlines=True)
+
+
+class BoundedMixin:
+    """Refuse an over-long value before any validator or pattern sees it.
+
+    Django runs every validator and collects their errors, so a plain
+    ``max_length`` does not stop a costly check from running on a huge value.
+    """
+
+    def to_python(self, value):
+        if isinstance(value, str) and self.max_length is not None and len(value) > self.max_length:
+            raise ValidationError(
+                "Please shorten this to at most %(limit)d characters (it has %(length)d).",
+                code="max_length",
+                params={"limit": self.max_length, "length": len(value)},
+            )
+        return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        """What the form shows again: a value that does not fit is not echoed back into the page."""
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            return ""
+        return super().bound_data(data, initial)
+
+
+class BoundedCharField(BoundedMixin, forms.CharField):
+    pass
+
+
+class BoundedEmailField(BoundedMixin, forms.EmailField):
+    pass
+
+
+class LenientField(forms.Field):
+    """A hidden value that must never produce an error a person cannot see or fix."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, *, max_length=1000, **kwargs):
+        kwargs.setdefault("required", False)
+        self.max_length = max_length
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if not isinstance(value, str) or len(value) > self.max_length:
+            return ""
+        return value
+
+    def bound_data(self, data, initial):
+        return self.to_python(data)
+
+
+def issue_form_stamp(petition):
+    """A signed value recording when (and for which petition) the form was served."""
+    return signing.TimestampSigner(salt=FORM_SALT).sign(str(petition.pk))
+
+
+def form_filled_too_fast(stamp, petition):
+    """True when the stamp is missing, forged, for another petition, or younger than the minimum.
+
+    The stamp's clock has one-second resolution, so a form may pass up to a
+    second early; that is enough to catch scripts.
+    """
+    signer = signing.TimestampSigner(salt=FORM_SALT)
+    minimum = settings.PETITION_MIN_FILL_SECONDS
+    try:
+        value = signer.unsign(stamp)
+    except signing.BadSignature:
+        return True
+    if value != str(petition.pk):
+        return True
+    if minimum <= 0:
+        return False
+    try:
+        signer.unsign(stamp, max_age=minimum)
+    except signing.SignatureExpired:
+        return False  # older than the minimum: a person had time to read and type
+    return True
+
+
+class CountryField(forms.ChoiceField):
+    """A country code from django-countries' list, checked by a set lookup (not a walk through 250 choices).
+
+    The error never repeats what was sent: a made-up value can be any size.
+    """
+
+    default_error_messages = {"invalid_choice": "Please choose your country from the list."}
+
+    def valid_value(self, value):
+        return value in _country_codes()
+
+
+@functools.cache
+def _country_codes():
+    return frozenset(code for code, _ in countries)
+
+
+class SignatureForm(forms.Form):
+    name = BoundedCharField(
+        max_length=100,
+        validators=[validate_name],
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = BoundedEmailField(
+        max_length=254,
+        help_text="We send you a link to confirm your signature.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    country = CountryField(
+        choices=lambda: [("", "Choose your country"), *countries],
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+    )
+    comment = BoundedCharField(
+        required=False,
+        max_length=500,
+        validators=[validate_comment],
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        help_text="Optional, at most 500 characters. Not shown publicly.",
+    )
+    show_name = forms.BooleanField(required=False, label="Show my name and country in the list of signers")
+    keep_informed = forms.BooleanField(required=False, label="Keep me informed about this campaign by email")
+    consent = forms.BooleanField(
+        required=True,
+        error_messages={"required": "Please tick this box to agree, or we cannot count your signature."},
+    )
+    # A honeypot: hidden from people (visually and from screen readers), filled
+    # in by bots that complete every field they find.
+    website = LenientField(
+        max_length=200,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    issued = LenientField()
+    ref = LenientField()
+
+    def __init__(self, *args, petition, consent_wording, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.petition = petition
+        self.consent_wording = consent_wording
+        self.fields["consent"].label = format_html(
+            '{} <a href="{}">Read our privacy notice</a>.',
+            consent_wording.text if consent_wording else "",
+            reverse("campaign:privacy"),
+        )
+        if not self.is_bound:
+            self.initial.setdefault("issued", issue_form_stamp(petition))
+
+    @functools.cached_property
+    def helper(self):
+        """The layout for ``{% crispy %}``; made only when the form is shown, not for each POST."""
+        helper = FormHelper()
+        helper.form_method = "post"
+        helper.form_action = self.petition.get_absolute_url()
+        helper.form_id = "sign-form"
+        helper.attrs = {"novalidate": ""}
+        helper.layout = Layout(
+            "name",
+            "email",
+            "country",
+            "comment",
+            "show_name",
+            "keep_informed",
+            "consent",
+            Div(Field("website"), css_class="visually-hidden", aria_hidden="true"),
+            "issued",
+            "ref",
+            Submit("sign", "Sign the petition", css_class="btn-lg"),
+        )
+        return helper
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean_ref(self):
+        """The referring coalition member's slug; an unknown one is ignored, never an error."""
+        slug = self.cleaned_data.get("ref", "")
+        if not re.fullmatch(r"[-\w]{1,200}", slug):
+            return None
+        return Member.objects.published().filter(slug=slug).first()
+
+    @property
+    def is_suspicious(self):
+        """Honeypot filled or form sent faster than a person can: sign quietly as ``suspected``."""
+        honeypot = self.data.get("website", "")
+        return bool(honeypot) or form_filled_too_fast(self.data.get("issued", ""), self.petition)

@@ -1,0 +1,62 @@
+"""Confirming and withdrawing: each a single conditional UPDATE, so a double click counts once."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from petitions.models import Signature
+from petitions.services.counting import forget_recent_signers
+
+
+def confirm_signature(*, signature_id, petition_id=None):
+    """pending → confirmed; idempotent. Returns True if this call confirmed it.
+
+    ``petition_id``: confirm only if the signature belongs to that petition.
+    One ``UPDATE … WHERE state = 'pending'``, written out rather than built by
+    the ORM: a confirmation spike runs it hundreds of times a second.
+    """
+    meta = Signature._meta
+    column = {name: meta.get_field(name).column for name in ("id", "petition", "state", "confirmed_at")}
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {quote(column['state'])} = %s, {quote(column['confirmed_at'])} = %s "
+        f"WHERE {quote(column['id'])} = %s AND {quote(column['state'])} = %s"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [Signature.State.CONFIRMED, now, signature_id, Signature.State.PENDING]
+    if petition_id is not None:
+        sql += f" AND {quote(column['petition'])} = %s"
+        params.append(petition_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def withdraw_signature(*, signature_id):
+    """pending|confirmed|suspected → withdrawn, erasing the personal data.
+
+    The normalised email becomes ``withdrawn-<id>``, so the unique constraint
+    lets the same person sign again later. Returns True if this call withdrew it.
+    """
+    withdrawable = Signature.objects.filter(
+        pk=signature_id,
+        state__in=[Signature.State.PENDING, Signature.State.CONFIRMED, Signature.State.SUSPECTED],
+    )
+    petition_id = withdrawable.values_list("petition_id", flat=True).first()
+    changed = withdrawable.update(
+        state=Signature.State.WITHDRAWN,
+        withdrawn_at=timezone.now(),
+        name="",
+        email="",
+        email_normalised=f"withdrawn-{signature_id}",
+        comment="",
+        ip_hash="",
+        show_name=False,
+        keep_informed=False,
+        country="",
+    )
+    if changed and petition_id is not None:
+        # The name may be among the recent signers: do not show it a moment longer,
+        # neither in the cached list nor in a cached copy of the page.
+        forget_recent_signers(petition_ids=[petition_id])
+    return changed == 1

@@ -1,0 +1,101 @@
+"""Signing: a pending (or suspected) signature once per normalised email, and its confirmation email."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError
+from django.utils import timezone
+
+from petitions.models import Signature
+from petitions.services.addresses import normalise_email
+from petitions.services.storing import enqueue_confirmation, insert_signature
+
+
+def _over_rate_limit(*, ip_hash):
+    """Count this submission against the IP's burst and sustained limits.
+
+    The counters live in the shared cache (``cache.add`` starts a window,
+    ``cache.incr`` counts in it), so every process and machine sees them.
+    """
+    if not settings.PETITION_RATE_LIMITS or not ip_hash:
+        return False
+    over = False
+    for name, limit, window in (
+        ("burst", settings.PETITION_RATE_BURST, 60),
+        ("sustained", settings.PETITION_RATE_SUSTAINED, 3600),
+    ):
+        key = f"petition:rate:{name}:{ip_hash}"
+        cache.add(key, 0, timeout=window)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # the window ended between add() and incr()
+            cache.set(key, 1, timeout=window)
+            used = 1
+        over = over or used > limit
+    return over
+
+
+def sign_petition(
+    *,
+    petition,
+    name,
+    email,
+    country,
+    comment,
+    show_name,
+    keep_informed,
+    ip_hash,
+    referrer,
+    suspicious=False,
+    consent_wording=None,
+):
+    """Store a pending (or suspected) signature once per normalised email; enqueue the confirmation.
+
+    A second signature with the same normalised email changes nothing and only
+    resends the confirmation if the first is still pending; the caller answers
+    both alike, so nobody learns whether an address has signed. ``suspicious``
+    (honeypot filled, form sent too fast) and the rate limit store the
+    signature as ``suspected``, with no email. ``consent_wording``: the
+    petition's current wording, if the caller has it already (else it is looked
+    up). Returns the signature.
+
+    Cost: one INSERT (its own transaction) and the task's enqueue after it; a
+    spike of signatures is a stream of single-row inserts that never wait on
+    each other (the count is not a shared row, see ``counting``).
+    """
+    normalised = normalise_email(email=email)
+    over_limit = _over_rate_limit(ip_hash=ip_hash)
+    state = Signature.State.SUSPECTED if (suspicious or over_limit) else Signature.State.PENDING
+    if consent_wording is None:
+        consent_wording = petition.consent_wordings.order_by("-version").first()
+    if consent_wording is None:
+        raise ValueError(f"Petition {petition.pk} has no consent wording to sign.")
+    now = timezone.now()
+    signature = Signature(
+        petition=petition,
+        name=name,
+        email=email,
+        email_normalised=normalised,
+        country=country,
+        comment=comment,
+        show_name=show_name,
+        keep_informed=keep_informed,
+        consent_wording=consent_wording,
+        consented_at=now,
+        state=state,
+        created_at=now,
+        ip_hash=ip_hash,
+        referrer=referrer,
+    )
+    try:
+        insert_signature(signature=signature, send_email=state == Signature.State.PENDING)
+    except IntegrityError:
+        signature = Signature.objects.filter(petition=petition, email_normalised=normalised).first()
+        if signature is None:  # not a duplicate after all
+            raise
+        # At most one resend per cooldown, so that repeated submissions of
+        # someone else's address cannot flood their inbox.
+        if signature.state == Signature.State.PENDING and cache.add(
+            f"petition:resent:{signature.pk}", 1, timeout=settings.PETITION_RESEND_COOLDOWN
+        ):
+            enqueue_confirmation(signature_id=signature.pk)
+    return signature

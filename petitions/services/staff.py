@@ -1,0 +1,99 @@
+"""Staff tools over signatures: invalidate, clear suspected ones, resend confirmations, bulk criteria."""
+
+from django.db import transaction
+from django.db.models import Q
+
+from petitions.models import Signature
+from petitions.services.counting import forget_recent_signers
+from petitions.services.storing import enqueue_confirmation
+
+INVALIDATABLE_STATES = [
+    Signature.State.PENDING,
+    Signature.State.CONFIRMED,
+    Signature.State.SUSPECTED,
+]
+
+
+def _enqueue_confirmations(signature_ids):
+    for signature_id in signature_ids:
+        enqueue_confirmation(signature_id=signature_id)
+
+
+def invalidate_signatures(*, queryset):
+    """pending|confirmed|suspected → invalidated. Returns how many changed."""
+    # Re-select by primary key: the admin may hand over a sliced or distinct queryset.
+    ids = queryset.filter(state__in=INVALIDATABLE_STATES).values("pk")
+    changed = Signature.objects.filter(pk__in=ids, state__in=INVALIDATABLE_STATES)
+    petition_ids = set(changed.values_list("petition_id", flat=True).distinct())
+    count = changed.update(state=Signature.State.INVALIDATED)
+    # An invalidated name leaves the public list of recent signers at once.
+    if count:
+        forget_recent_signers(petition_ids=petition_ids)
+    return count
+
+
+def clear_suspected(*, queryset):
+    """suspected → pending (staff judged them genuine); their confirmation is then sent.
+
+    Returns how many were cleared. Only the rows this call changed get an email, so two
+    staff members clearing the same signatures at once send one email each, not two.
+    """
+    with transaction.atomic():
+        ids = list(
+            Signature.objects.select_for_update()
+            .filter(pk__in=queryset.values("pk"), state=Signature.State.SUSPECTED)
+            .values_list("pk", flat=True)
+        )
+        cleared = Signature.objects.filter(pk__in=ids, state=Signature.State.SUSPECTED).update(
+            state=Signature.State.PENDING
+        )
+        _enqueue_confirmations(ids)
+    return cleared
+
+
+def resend_confirmations(*, queryset):
+    """Enqueue the confirmation email again for pending signatures. Returns how many."""
+    with transaction.atomic():
+        ids = list(queryset.filter(state=Signature.State.PENDING).values_list("pk", flat=True))
+        _enqueue_confirmations(ids)
+    return len(ids)
+
+
+def find_signatures_matching(
+    *, petition=None, ip_hash=None, email_domain=None, created_from=None, created_to=None
+):
+    """Signatures matching staff's bulk criteria (at least one besides the petition).
+
+    ``email_domain`` matches the end of the email (as typed or normalised), case-insensitively;
+    ``created_from`` is inclusive and ``created_to`` exclusive.
+    """
+    if not (ip_hash or email_domain or created_from or created_to):
+        raise ValueError("Give an IP hash, an email domain or a time range.")
+    queryset = Signature.objects.all()
+    if petition is not None:
+        queryset = queryset.filter(petition=petition)
+    if ip_hash:
+        queryset = queryset.filter(ip_hash=ip_hash.strip())
+    if email_domain:
+        domain = "@" + email_domain.strip().lstrip("@").lower()
+        queryset = queryset.filter(Q(email_normalised__iendswith=domain) | Q(email__iendswith=domain))
+    if created_from:
+        queryset = queryset.filter(created_at__gte=created_from)
+    if created_to:
+        queryset = queryset.filter(created_at__lt=created_to)
+    return queryset
+
+
+def invalidate_matching(
+    *, petition=None, ip_hash=None, email_domain=None, created_from=None, created_to=None
+):
+    """Bulk invalidation by IP hash, email domain and/or time range. Returns how many changed."""
+    return invalidate_signatures(
+        queryset=find_signatures_matching(
+            petition=petition,
+            ip_hash=ip_hash,
+            email_domain=email_domain,
+            created_from=created_from,
+            created_to=created_to,
+        )
+    )

@@ -1,0 +1,27 @@
+"""Signed tokens in the confirmation and withdrawal links (their own module: tasks and views both read them)."""
+
+from django.conf import settings
+from django.core import signing
+
+TOKEN_SALTS = {"confirm": "campaign.petition.confirm", "withdraw": "campaign.petition.withdraw"}
+
+
+def make_token(*, signature, purpose):
+    """A signed token naming the signature and its petition, for one purpose."""
+    return signing.dumps({"s": signature.pk, "p": signature.petition_id}, salt=TOKEN_SALTS[purpose])
+
+
+def read_token(*, token, purpose, expired_ok=False):
+    """``(signature_id, petition_id)`` from a token, or raise ``signing.BadSignature``.
+
+    Confirm tokens expire after PETITION_CONFIRM_MAX_AGE_DAYS
+    (``signing.SignatureExpired``, a subclass); withdraw tokens never expire, since
+    a supporter may ask to be removed at any time.
+    """
+    expires = purpose == "confirm" and not expired_ok
+    max_age = settings.PETITION_CONFIRM_MAX_AGE_DAYS * 86400 if expires else None
+    data = signing.loads(token, salt=TOKEN_SALTS[purpose], max_age=max_age)
+    try:
+        return int(data["s"]), int(data["p"])
+    except (TypeError, KeyError, ValueError):
+        raise signing.BadSignature("Malformed token") from None
