@@ -51,8 +51,8 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django_countries import countries
 
-from campaign.caching import bump_content_version
 from campaign.models import Petition, Signature
+from pagecache import bump_content_version
 
 # --- Public flow -------------------------------------------------------------
 

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks_db",
     "axes",
+    "pagecache",
     "campaign",
     "coalition",
     "testimonies",
@@ -393,13 +394,15 @@ PETITION_SUSPECTED_RETENTION_DAYS = env_int("PETITION_SUSPECTED_RETENTION_DAYS",
 PETITION_CLOSED_RETENTION_DAYS = env_int("PETITION_CLOSED_RETENTION_DAYS", 183)
 
 # Anonymous pages are cached in the shared cache for at most this long (see
-# campaign/caching.py); 0 switches the page cache off, the default in
+# the pagecache package); 0 switches the page cache off, the default in
 # development so that template edits show at once.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 60)
 # Each process also keeps its own copies of the pages, and reads the shared
 # content version (bumped by every staff edit) at most this often: a change
 # shows at once in the process that made it and within this bound elsewhere.
 PAGE_CACHE_VERSION_SECONDS = env_int("PAGE_CACHE_VERSION_SECONDS", 1)
+# Cached pages differ by the visitor's cookie choice (the banner, analytics).
+PAGE_CACHE_VARIANT = "campaign.consent.consent_from_request"
 
 
 # Logging --------------------------------------------------------------------

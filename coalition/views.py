@@ -3,12 +3,12 @@
 from collections import defaultdict
 
 from django.db.models import Case, Count, IntegerField, Value, When
-from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.generic import ListView
 from django_countries import countries
 
 from coalition.models import Member
+from pagecache import cache_public_page, do_not_store
 
 NO_COUNTRY = "none"
 NO_COUNTRY_LABEL = "International / no country given"
@@ -16,6 +16,10 @@ NO_COUNTRY_LABEL = "International / no country given"
 
 def country_label(code):
     return countries.name(code) if code else NO_COUNTRY_LABEL
+
+
+def _country_code(value):
+    return countries.alpha2(value.upper()) if len(value) == 2 else ""
 
 
 class MemberListView(ListView):
@@ -36,7 +40,7 @@ class MemberListView(ListView):
             return None
         if value.lower() == NO_COUNTRY:
             return ""
-        code = countries.alpha2(value.upper()) if len(value) == 2 else ""
+        code = _country_code(value)
         if not code:
             self.filter_errors.append(
                 f"“{value[:20]}” is not a country code we know (use two letters, e.g. KR); "
@@ -64,7 +68,7 @@ class MemberListView(ListView):
         response = super().render_to_response(context, **response_kwargs)
         if self.filter_errors:
             # Junk filter values must not each leave a copy in a shared page cache.
-            patch_cache_control(response, private=True)
+            do_not_store(response)
         return response
 
     def get_queryset(self):
@@ -140,3 +144,6 @@ class MemberListView(ListView):
             query_string=urlencode(filters),
         )
         return context
+
+
+member_list = cache_public_page(query_params=("country", "kind", "page"))(MemberListView.as_view())

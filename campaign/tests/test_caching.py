@@ -8,25 +8,21 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import signing
 from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from django.template import engines
 from django.test import Client
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
-from campaign import caching
 from campaign import urls as root_urls
-from campaign.caching import (
-    CSRF_HOLE,
-    KEY_PREFIX,
-    VERSION_KEY,
-    cache_public_page,
-    cached_urlconf,
-    clear_local_copies,
-    restamp,
-)
 from campaign.models import Statement
 from coalition.models import Member
+from pagecache import cache_public_page, clear_local_copies, levels, restamp
+from pagecache import csrf as csrf_internals
+from pagecache.csrf import random_string
+from pagecache.holes import CSRF_HOLE
+from pagecache.levels import KEY_PREFIX, VERSION_KEY
 
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
 
@@ -312,22 +308,11 @@ def test_change_shows_at_once_within_the_same_transaction():
     assert b"After" in Client().get("/page/").content
 
 
-def test_cached_urlconf_caches_the_named_views_of_an_app_that_cannot_import_campaign(rf):
-    patterns, app_name = cached_urlconf("coalition.urls", {"member-list": {"query_params": ("country",)}})
-    (member_list,) = [p for p in patterns if p.name == "member-list"]
-
-    first = member_list.callback(rf.get("/coalition/"))
-    second = member_list.callback(rf.get("/coalition/?utm_source=x"))
-
-    assert app_name == "coalition"
-    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
-
-
 # Two levels: the process's own copies in front of the shared cache ------------
 
 
 class Clock:
-    """Stands in for time.monotonic and time.time inside campaign.caching."""
+    """Stands in for time.monotonic and time.time inside the page cache."""
 
     def __init__(self):
         self.now = 1_000_000.0
@@ -339,8 +324,8 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr("campaign.caching.time.monotonic", clock)
-    monkeypatch.setattr("campaign.caching.time.time", clock)
+    monkeypatch.setattr("pagecache.levels.time.monotonic", clock)
+    monkeypatch.setattr("pagecache.levels.time.time", clock)
     return clock
 
 
@@ -409,11 +394,11 @@ def test_a_copy_expires_in_both_levels_after_page_cache_seconds(settings, clock)
 
 
 def test_the_process_keeps_a_bounded_number_of_copies(monkeypatch):
-    monkeypatch.setattr("campaign.caching.LOCAL_MAX_ENTRIES", 3)
+    monkeypatch.setattr("pagecache.levels.LOCAL_MAX_ENTRIES", 3)
     for number in range(1, 6):
         Client().get(f"/page/?page={number}")
 
-    assert len(caching._local_pages) == 3
+    assert len(levels._local_pages) == 3
     clear_local_copies()
     # The shared cache still has the evicted pages.
     assert Client().get("/page/?page=1")["X-Page-Cache"] == "hit"
@@ -422,7 +407,7 @@ def test_the_process_keeps_a_bounded_number_of_copies(monkeypatch):
 def test_csrf_secrets_come_from_the_fast_generator_and_still_pass_the_check():
     from django.middleware import csrf
 
-    assert csrf.get_random_string is caching.random_string
+    assert csrf.get_random_string is random_string
     client = Client(enforce_csrf_checks=True)
     token = token_in(client.get("/page/"))
     assert len(token) == 64 and set(token) <= set(csrf.CSRF_ALLOWED_CHARS)
@@ -431,11 +416,49 @@ def test_csrf_secrets_come_from_the_fast_generator_and_still_pass_the_check():
 
 def test_random_strings_are_uniform_over_the_alphabet():
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    text = "".join(caching.random_string(64, alphabet) for _ in range(2000))  # 128,000 characters
+    text = "".join(random_string(64, alphabet) for _ in range(2000))  # 128,000 characters
 
     counts = [text.count(char) for char in alphabet]
     expected = len(text) / len(alphabet)  # about 2,065 each
     assert len(text) == 128_000 and set(text) <= set(alphabet)
     # A bias towards the first 8 characters (256 % 62 = 8, without rejection) would be ~25 %.
     assert max(abs(count - expected) for count in counts) < expected * 0.15  # 7 standard deviations
-    assert len({caching.random_string(32, alphabet) for _ in range(1000)}) == 1000
+    assert len({random_string(32, alphabet) for _ in range(1000)}) == 1000
+
+
+@pytest.fixture
+def changed_django():
+    """A monkeypatch for Django's CSRF module, undone before the page cache installs itself again."""
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+    csrf_internals.install(enabled=True)
+
+
+@pytest.mark.parametrize("name", ["_unmask_cipher_token", "CSRF_SECRET_LENGTH", "get_random_string"])
+def test_start_up_check_fails_loudly_when_a_django_csrf_name_is_missing(changed_django, name):
+    changed_django.delattr(f"django.middleware.csrf.{name}")
+    with pytest.raises(ImproperlyConfigured, match=f"django.middleware.csrf.{name}"):
+        csrf_internals.install(enabled=True)
+
+
+def test_start_up_check_fails_when_django_stops_calling_the_patched_name(changed_django):
+    changed_django.setattr("django.middleware.csrf._get_new_csrf_string", lambda: "x" * 32)
+    with pytest.raises(ImproperlyConfigured, match="_get_new_csrf_string no longer calls get_random_string"):
+        csrf_internals.install(enabled=True)
+
+
+def test_without_the_patch_a_change_it_alone_relies_on_is_allowed(changed_django):
+    changed_django.setattr("django.middleware.csrf._get_new_csrf_string", lambda: "x" * 32)
+    csrf_internals.install(enabled=False)  # no error
+
+
+def test_the_patch_switched_off_leaves_django_its_own_randomness(changed_django):
+    from django.middleware import csrf
+    from django.utils import crypto
+
+    csrf_internals.install(enabled=False)
+
+    assert csrf.get_random_string is crypto.get_random_string
+    client = Client(enforce_csrf_checks=True)
+    token = token_in(client.get("/page/"))
+    assert client.post("/submit/", {"csrfmiddlewaretoken": token}).status_code == 200

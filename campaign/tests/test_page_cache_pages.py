@@ -7,10 +7,10 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from campaign.caching import KEY_PREFIX
 from campaign.models import Signature
 from campaign.tests.content_factories import make_appeal, make_campaign, make_milestone, make_statement
 from campaign.tests.factories import make_member, make_petition, make_signature, sign_data
+from pagecache.levels import KEY_PREFIX
 from testimonies.tests.factories import make_testimony
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,6 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
-from campaign.caching import cache_public_page
 from campaign.models import (
     Appeal,
     Campaign,
@@ -24,6 +23,7 @@ from campaign.models import (
     Statement,
 )
 from coalition.models import Member
+from pagecache import cache_public_page, do_not_store
 from testimonies.models import Testimony
 
 HOME_MEMBERS = 6
@@ -111,8 +111,7 @@ class StatementDetailView(DetailView):
         response = super().render_to_response(context, **response_kwargs)
         if not self.object.is_published:
             # A draft preview must never be cached or indexed.
-            response["Cache-Control"] = "private, no-store"
-            response["X-Robots-Tag"] = "noindex"
+            do_not_store(response, noindex=True)
         return response
 
 
@@ -183,8 +182,7 @@ def about(request):
     }
     response = render(request, "campaign/about.html", context)
     if show_email:
-        response["Cache-Control"] = "private, no-store"
-        response["X-Robots-Tag"] = "noindex"
+        do_not_store(response, noindex=True)
     return response
 
 

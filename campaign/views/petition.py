@@ -9,17 +9,16 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_countries import countries as all_countries
 
 from campaign import services
-from campaign.caching import cache_public_page, content_memo, restamp
 from campaign.forms import FORM_SALT, SignatureForm
 from campaign.models import ConsentWording, Petition, Signature
 from coalition.models import Member
+from pagecache import cache_public_page, content_memo, do_not_store, restamp
 
 
 def _see_other(to, *args, **kwargs):
@@ -151,7 +150,7 @@ def petition_detail(request, slug):
     }
     response = render(request, "campaign/petition_detail.html", context)
     if form is not None and form.is_bound:
-        patch_cache_control(response, no_store=True, private=True)
+        do_not_store(response)
     return response
 
 

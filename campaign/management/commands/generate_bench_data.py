@@ -21,9 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from campaign.caching import bump_content_version
 from campaign.models import ConsentWording, Petition, Signature
 from coalition.models import Member
+from pagecache import bump_content_version
 from testimonies.models import Passage, Testimony, Topic
 
 BENCH_DOMAIN = "bench.example.org"
