@@ -401,6 +401,9 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 60)
 # content version (bumped by every staff edit) at most this often: a change
 # shows at once in the process that made it and within this bound elsewhere.
 PAGE_CACHE_VERSION_SECONDS = env_int("PAGE_CACHE_VERSION_SECONDS", 1)
+# New visitors' CSRF secrets from one os.urandom call instead of one per
+# character (pagecache/csrf.py); "0" keeps Django's own, e.g. to measure it.
+PAGE_CACHE_CSRF_PATCH = env_bool("PAGE_CACHE_CSRF_PATCH", True)
 # Cached pages differ by the visitor's cookie choice (the banner, analytics).
 PAGE_CACHE_VARIANT = "campaign.consent.consent_from_request"
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class PageCacheConfig(AppConfig):
@@ -12,4 +13,4 @@ class PageCacheConfig(AppConfig):
         # Every app's models are loaded by now, whatever the order of INSTALLED_APPS.
         connect_invalidation_signals()
         # Fails start-up loudly if the Django CSRF internals the cache uses have changed.
-        csrf.install(enabled=True)
+        csrf.install(enabled=settings.PAGE_CACHE_CSRF_PATCH)

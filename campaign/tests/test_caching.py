@@ -1,8 +1,12 @@
 """The page cache: anonymous pages from the shared cache, per-visitor parts filled per request."""
 
 import datetime
+import os
 import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -462,3 +466,22 @@ def test_the_patch_switched_off_leaves_django_its_own_randomness(changed_django)
     client = Client(enforce_csrf_checks=True)
     token = token_in(client.get("/page/"))
     assert client.post("/submit/", {"csrfmiddlewaretoken": token}).status_code == 200
+
+
+@pytest.mark.parametrize(("value", "patched"), [("", "True"), ("0", "False")])
+def test_page_cache_csrf_patch_setting_switches_the_patch_at_start_up(value, patched):
+    code = (
+        "import django; django.setup()\n"
+        "from django.middleware import csrf; from pagecache.csrf import random_string\n"
+        "print(csrf.get_random_string is random_string)"
+    )
+    env = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
+    env |= {"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "campaign.settings", "PAGE_CACHE_CSRF_PATCH": value}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=settings_root()
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, patched), result.stderr
+
+
+def settings_root():
+    return Path(__file__).resolve().parents[2]
