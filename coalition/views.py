@@ -8,7 +8,7 @@ from django.views.generic import ListView
 from django_countries import countries
 
 from coalition.models import Member
-from pagecache import cache_public_page, do_not_store
+from pagecache import cache_public_page, do_not_store, page_number
 
 NO_COUNTRY = "none"
 NO_COUNTRY_LABEL = "International / no country given"
@@ -20,6 +20,24 @@ def country_label(code):
 
 def _country_code(value):
     return countries.alpha2(value.upper()) if len(value) == 2 else ""
+
+
+def canonical_country(raw):
+    """``?country=`` as the directory reads it: ``KR`` for ``kr`` or `` Kr ``, ``none``, or junk as sent."""
+    value = raw.strip()
+    if not value:
+        return None
+    if value.lower() == NO_COUNTRY:
+        return NO_COUNTRY
+    return _country_code(value) or raw
+
+
+def canonical_kind(raw):
+    """``?kind=`` as the directory reads it: stripped and lower-case (junk as sent)."""
+    value = raw.strip().lower()
+    if not value:
+        return None
+    return value if value in Member.Kind.values else raw
 
 
 class MemberListView(ListView):
@@ -146,4 +164,7 @@ class MemberListView(ListView):
         return context
 
 
-member_list = cache_public_page(query_params=("country", "kind", "page"))(MemberListView.as_view())
+# Each filter value in the form the view reads it: variants share one cached copy.
+member_list = cache_public_page(
+    query_params={"country": canonical_country, "kind": canonical_kind, "page": page_number}
+)(MemberListView.as_view())

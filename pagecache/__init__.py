@@ -7,10 +7,11 @@ file, so ``@cache_public_page`` keeps the rendered page in the shared cache
 serves later visitors from it without touching the templates or the content
 tables. The parts, each with its own docstring:
 
-``decorator``     which requests get a copy (not personal ones), which
-                  responses are stored, ``do_not_store`` for answers no cache
-                  may keep
-``query``         the query a page is keyed on (the parameters a view reads)
+``decorator``     which requests get a copy (not personal ones: a session that
+                  exists, flash messages that verify), which responses are
+                  stored, ``do_not_store`` for answers no cache may keep
+``query``         the canonical query a page is keyed on (the one value a view
+                  reads, canonical: ``page_number``)
 ``levels``        keys, the process's own copies in front of the shared cache,
                   the content version (``PAGE_CACHE_VERSION_SECONDS``)
 ``holes``         per-visitor parts left out of a stored copy and filled per
@@ -33,6 +34,7 @@ from pagecache.decorator import cache_public_page, do_not_store
 from pagecache.holes import restamp
 from pagecache.invalidation import bump_content_version
 from pagecache.levels import clear_local_copies, content_memo
+from pagecache.query import page_number
 
 __all__ = [
     "bump_content_version",
@@ -40,5 +42,6 @@ __all__ = [
     "clear_local_copies",
     "content_memo",
     "do_not_store",
+    "page_number",
     "restamp",
 ]

@@ -1,9 +1,13 @@
 """``@cache_public_page``: which requests are served a copy, which responses are stored.
 
 Who is served a copy
-    GET and HEAD requests from visitors without a session cookie and without
-    a flash-messages cookie (logged-in staff always have a session; a visitor
-    with pending messages must see them). Personal requests bypass the cache.
+    GET and HEAD requests that are not personal. A request is personal when it
+    carries a session that exists (one look-up in the session store, made only
+    when the session cookie is present: logged-in staff) or a flash-messages
+    cookie that verifies (Django's cookie message storage signs it, so only
+    this site can have made it). A made-up ``sessionid`` or ``messages`` cookie
+    is not personal: it gets the cached copy like any visitor, so junk cookies
+    cannot make every request render. Personal requests bypass the cache.
 
 What is stored
     Only 200 responses that set no cookie other than the CSRF cookie, add no
@@ -36,7 +40,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from pagecache.holes import fill_holes, punch_field_holes, punch_holes
 from pagecache.levels import current_version, find_copy, page_key, store_copy
-from pagecache.query import canonical_query
+from pagecache.query import canonical_query, canonicalisers
 
 _UNSTORED_HEADERS = {"cache-control", "content-length", "expires", "vary", "x-page-cache"}
 _ALLOWED_VARY = {"cookie", "accept-encoding"}
@@ -60,8 +64,9 @@ def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=F
 
     ``timeout``: seconds a copy may live (an int, or a callable returning one,
     read on each request); default ``settings.PAGE_CACHE_SECONDS``.
-    ``query_params``: names of the GET parameters the view reads (e.g.
-    ``("page",)``); every other parameter is dropped before the view runs.
+    ``query_params``: the GET parameters the view reads, as names (e.g.
+    ``("ref",)``) or ``{name: canonical}`` (e.g. ``{"page": page_number}``);
+    see ``pagecache.query``. Every other parameter is dropped before the view runs.
     ``public``: the output is identical for every visitor (no form, no cookie
     banner: feeds, JSON); served ``Cache-Control: public, max-age=<timeout>``
     and not keyed on the visitor's variant.
@@ -75,7 +80,7 @@ def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=F
     """
 
     def decorator(view):
-        allowed = tuple(query_params)
+        canonical_by_name = canonicalisers(query_params)
         refreshers = dict(fresh_fields or {})
 
         @wraps(view)
@@ -89,7 +94,7 @@ def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=F
                     patch_cache_control(response, private=True)
                 return _mark(response, "bypass")
 
-            query = canonical_query(request, allowed)
+            query = canonical_query(request, canonical_by_name)
             key = page_key(request, query, public)
             version = current_version()
             entry = find_copy(key, version)
@@ -113,9 +118,20 @@ def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=F
 
 
 def is_personal(request):
-    """True for a request with a session cookie or a flash-messages cookie."""
+    """True for a request with a session that exists or a flash-messages cookie that verifies."""
     cookies = request.COOKIES
-    return settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies
+    if settings.SESSION_COOKIE_NAME in cookies and _session_exists(request):
+        return True
+    return CookieStorage.cookie_name in cookies and len(CookieStorage(request)) > 0
+
+
+def _session_exists(request):
+    session = getattr(request, "session", None)
+    if session is None:  # no session middleware: the cookie is all there is to go by
+        return True
+    # None for a key too short to be one (no look-up); otherwise one look-up in the store.
+    key = session.session_key
+    return key is not None and session.exists(key)
 
 
 def _timeout(timeout):

@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 from django.utils.http import urlencode
 from django.views.generic import DetailView, ListView
 
-from pagecache import cache_public_page, do_not_store
+from pagecache import cache_public_page, do_not_store, page_number
 from testimonies.models import Testimony, Topic
 
 
@@ -55,7 +55,14 @@ class TestimonyListView(ListView):
         return response
 
 
-testimony_list = cache_public_page(query_params=("topic", "page"))(TestimonyListView.as_view())
+def canonical_topic(raw):
+    """``?topic=`` as the list reads it: stripped (an unknown topic is explained, not stored)."""
+    return raw.strip() or None
+
+
+testimony_list = cache_public_page(query_params={"topic": canonical_topic, "page": page_number})(
+    TestimonyListView.as_view()
+)
 
 
 class TestimonyDetailView(DetailView):

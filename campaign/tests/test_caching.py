@@ -9,11 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
+from django.contrib import messages
 from django.contrib.auth.models import User
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core import signing
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.test import Client
 from django.urls import path
@@ -36,6 +38,7 @@ PAGE = engines["django"].from_string(
 {% if user.is_authenticated %}<p id="hello">Hello {{ user.username }}</p>{% endif %}
 <ul id="members">{% for member in members %}<li>{{ member.name }}</li>{% endfor %}</ul>
 <ul id="statements">{% for statement in statements %}<li>{{ statement.title }}</li>{% endfor %}</ul>
+{% for message in messages %}<p class="flash">{{ message }}</p>{% endfor %}
 <p id="query">{{ request.GET.urlencode }}</p><p id="full-path">{{ request.get_full_path }}</p>
 <form method="post" action="/submit/">{% csrf_token %}<button>Sign</button></form>
 <script nonce="{{ csp_nonce }}" src="/static/js/site.js"></script>
@@ -73,6 +76,11 @@ def submit(request):
     return HttpResponse("accepted")
 
 
+def flash(request):
+    messages.success(request, "Thank you for your message.")
+    return HttpResponseRedirect("/page/")
+
+
 urlpatterns = [
     path("page/", cache_public_page(query_params=("page",))(page)),
     path("uncached/", cache_public_page(never_cache(page))),
@@ -80,6 +88,7 @@ urlpatterns = [
     path("stamped/", cache_public_page(fresh_fields={"issued": restamp(STAMP_SALT)})(page_with_stamp)),
     path("missing/", cache_public_page(missing)),
     path("submit/", submit),
+    path("flash/", flash),
     *root_urls.urlpatterns,  # the cookie banner links to the cookie page
 ]
 
@@ -183,10 +192,68 @@ def test_logged_in_staff_bypass_the_cache():
     assert b"Hello editor" not in Client().get("/page/").content
 
 
-def test_visitor_with_flash_messages_bypasses_the_cache():
+def test_visitor_with_a_real_flash_message_bypasses_the_cache_and_sees_it():
     Client().get("/page/")
     visitor = Client()
-    visitor.cookies["messages"] = "pending"
+    visitor.get("/flash/")  # the message waits in the signed messages cookie
+
+    response = visitor.get("/page/")
+
+    assert response["X-Page-Cache"] == "bypass"
+    assert b'<p class="flash">Thank you for your message.</p>' in response.content
+    assert b"Thank you" not in Client().get("/page/").content
+    assert visitor.get("/page/")["X-Page-Cache"] == "hit"  # shown once, then the cookie is gone
+
+
+def messages_cookie_signed_with(rf, secret_key, settings):
+    """A messages cookie as Django's cookie storage makes it, signed with ``secret_key``."""
+    settings.SECRET_KEY = secret_key
+    storage = CookieStorage(rf.get("/"))
+    storage.add(messages.INFO, "Forged")
+    response = HttpResponse()
+    storage.update(response)
+    return response.cookies["messages"].value
+
+
+@pytest.mark.parametrize("forgery", ["pending", "another-sites-key"])
+def test_a_forged_messages_cookie_gets_the_cached_copy(rf, settings, forgery):
+    real_key = settings.SECRET_KEY
+    value = forgery if forgery == "pending" else messages_cookie_signed_with(rf, "not-our-key", settings)
+    settings.SECRET_KEY = real_key
+    Client().get("/page/")
+    visitor = Client()
+    visitor.cookies["messages"] = value
+
+    response = visitor.get("/page/")
+
+    assert response["X-Page-Cache"] == "hit"
+    assert b"Forged" not in response.content
+
+
+@pytest.mark.parametrize("session_key", ["junk", "k" * 32])
+def test_a_made_up_session_cookie_gets_the_cached_copy_for_one_lookup(
+    session_key, django_assert_max_num_queries
+):
+    Client().get("/page/")
+    visitor = Client()
+    visitor.cookies["sessionid"] = session_key
+
+    with django_assert_max_num_queries(1):  # is there such a session? (none for a key too short)
+        response = visitor.get("/page/")
+
+    assert response["X-Page-Cache"] == "hit"
+
+
+def test_a_session_that_exists_bypasses_the_cache_without_a_login():
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["seen"] = True
+    session.create()
+    Client().get("/page/")
+    visitor = Client()
+    visitor.cookies["sessionid"] = session.session_key
+
     assert visitor.get("/page/")["X-Page-Cache"] == "bypass"
 
 
@@ -203,6 +270,13 @@ def test_first_visitors_tracking_link_does_not_reach_the_stored_copy():
     assert response["X-Page-Cache"] == "hit"
     assert b"someone" not in response.content
     assert b'<p id="full-path">/page/</p>' in response.content
+
+
+def test_only_the_last_value_of_a_parameter_is_kept_as_the_view_reads_it():
+    Client().get("/page/?page=2")
+    response = Client().get("/page/?page=7&page=2")
+    assert response["X-Page-Cache"] == "hit"
+    assert b'<p id="query">page=2</p>' in response.content
 
 
 def test_known_query_parameters_get_their_own_copy():

@@ -23,7 +23,7 @@ from campaign.models import (
     Statement,
 )
 from coalition.models import Member
-from pagecache import cache_public_page, do_not_store
+from pagecache import cache_public_page, do_not_store, page_number
 from testimonies.models import Testimony
 
 HOME_MEMBERS = 6
@@ -89,7 +89,9 @@ class StatementListView(ListView):
         return Statement.objects.published().defer("body")
 
 
-statement_list = require_safe(cache_public_page(query_params=("page",))(StatementListView.as_view()))
+statement_list = require_safe(
+    cache_public_page(query_params={"page": page_number})(StatementListView.as_view())
+)
 
 
 class StatementDetailView(DetailView):
