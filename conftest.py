@@ -18,7 +18,7 @@ def _empty_cache():
     # rolled-back transaction; each test starts with it empty.
     from django.core.cache import caches
 
-    from campaign.caching import clear_local_copies
+    from pagecache import clear_local_copies
 
     caches["default"].clear()
     clear_local_copies()

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks_db",
     "axes",
+    "pagecache",
     "campaign",
     "petitions",
     "coalition",
@@ -394,13 +395,18 @@ PETITION_SUSPECTED_RETENTION_DAYS = env_int("PETITION_SUSPECTED_RETENTION_DAYS",
 PETITION_CLOSED_RETENTION_DAYS = env_int("PETITION_CLOSED_RETENTION_DAYS", 183)
 
 # Anonymous pages are cached in the shared cache for at most this long (see
-# campaign/caching.py); 0 switches the page cache off, the default in
+# the pagecache package); 0 switches the page cache off, the default in
 # development so that template edits show at once.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 60)
 # Each process also keeps its own copies of the pages, and reads the shared
 # content version (bumped by every staff edit) at most this often: a change
 # shows at once in the process that made it and within this bound elsewhere.
 PAGE_CACHE_VERSION_SECONDS = env_int("PAGE_CACHE_VERSION_SECONDS", 1)
+# New visitors' CSRF secrets from one os.urandom call instead of one per
+# character (pagecache/csrf.py); "0" keeps Django's own, e.g. to measure it.
+PAGE_CACHE_CSRF_PATCH = env_bool("PAGE_CACHE_CSRF_PATCH", True)
+# Cached pages differ by the visitor's cookie choice (the banner, analytics).
+PAGE_CACHE_VARIANT = "campaign.consent.consent_from_request"
 
 
 # Logging --------------------------------------------------------------------

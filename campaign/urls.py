@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from campaign.caching import cached_urlconf
 from campaign.sitemaps import sitemaps
 from campaign.views import site as views
 
@@ -12,20 +11,8 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("admin/", admin.site.urls),
-    # Anonymous pages from the shared cache (campaign/caching.py); the apps
-    # themselves do not import campaign, so their views are wrapped here.
-    path(
-        "coalition/",
-        include(
-            cached_urlconf("coalition.urls", {"member-list": {"query_params": ("country", "kind", "page")}})
-        ),
-    ),
-    path(
-        "testimonies/",
-        include(
-            cached_urlconf("testimonies.urls", {"list": {"query_params": ("topic", "page")}, "detail": {}})
-        ),
-    ),
+    path("coalition/", include("coalition.urls")),
+    path("testimonies/", include("testimonies.urls")),
     path("", include("petitions.urls")),
     path("", include("campaign.site_urls")),
 ]

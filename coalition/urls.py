@@ -1,9 +1,9 @@
 from django.urls import path
 
-from coalition.views import MemberListView
+from coalition.views import member_list
 
 app_name = "coalition"
 
 urlpatterns = [
-    path("", MemberListView.as_view(), name="member-list"),
+    path("", member_list, name="member-list"),
 ]

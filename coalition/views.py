@@ -3,12 +3,12 @@
 from collections import defaultdict
 
 from django.db.models import Case, Count, IntegerField, Value, When
-from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.generic import ListView
 from django_countries import countries
 
 from coalition.models import Member
+from pagecache import cache_public_page, do_not_store, page_number
 
 NO_COUNTRY = "none"
 NO_COUNTRY_LABEL = "International / no country given"
@@ -16,6 +16,28 @@ NO_COUNTRY_LABEL = "International / no country given"
 
 def country_label(code):
     return countries.name(code) if code else NO_COUNTRY_LABEL
+
+
+def _country_code(value):
+    return countries.alpha2(value.upper()) if len(value) == 2 else ""
+
+
+def canonical_country(raw):
+    """``?country=`` as the directory reads it: ``KR`` for ``kr`` or `` Kr ``, ``none``, or junk as sent."""
+    value = raw.strip()
+    if not value:
+        return None
+    if value.lower() == NO_COUNTRY:
+        return NO_COUNTRY
+    return _country_code(value) or raw
+
+
+def canonical_kind(raw):
+    """``?kind=`` as the directory reads it: stripped and lower-case (junk as sent)."""
+    value = raw.strip().lower()
+    if not value:
+        return None
+    return value if value in Member.Kind.values else raw
 
 
 class MemberListView(ListView):
@@ -36,7 +58,7 @@ class MemberListView(ListView):
             return None
         if value.lower() == NO_COUNTRY:
             return ""
-        code = countries.alpha2(value.upper()) if len(value) == 2 else ""
+        code = _country_code(value)
         if not code:
             self.filter_errors.append(
                 f"“{value[:20]}” is not a country code we know (use two letters, e.g. KR); "
@@ -64,7 +86,7 @@ class MemberListView(ListView):
         response = super().render_to_response(context, **response_kwargs)
         if self.filter_errors:
             # Junk filter values must not each leave a copy in a shared page cache.
-            patch_cache_control(response, private=True)
+            do_not_store(response)
         return response
 
     def get_queryset(self):
@@ -134,3 +156,9 @@ class MemberListView(ListView):
             query_string=urlencode(filters),
         )
         return context
+
+
+# Each filter value in the form the view reads it: variants share one cached copy.
+member_list = cache_public_page(
+    query_params={"country": canonical_country, "kind": canonical_kind, "page": page_number}
+)(MemberListView.as_view())

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django_countries import countries as all_countries
 
-from campaign.caching import cache_public_page
+from pagecache import cache_public_page
 from petitions.models import Petition
 from petitions.services import counting
 from petitions.views import get_published_petition

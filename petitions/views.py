@@ -7,12 +7,11 @@ from django.core.cache import cache
 from django.core.signing import BadSignature, SignatureExpired
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from campaign.caching import cache_public_page, content_memo, restamp
 from coalition.models import Member
+from pagecache import cache_public_page, content_memo, do_not_store, restamp
 from petitions.forms import FORM_SALT, SignatureForm
 from petitions.models import ConsentWording, Petition, Signature
 from petitions.services import addresses, confirming, counting, signing, tokens
@@ -147,7 +146,7 @@ def petition_detail(request, slug):
     }
     response = render(request, "petitions/petition_detail.html", context)
     if form is not None and form.is_bound:
-        patch_cache_control(response, no_store=True, private=True)
+        do_not_store(response)
     return response
 
 

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from testimonies.views import TestimonyDetailView, TestimonyListView
+from testimonies.views import testimony_detail, testimony_list
 
 app_name = "testimonies"
 
 urlpatterns = [
-    path("", TestimonyListView.as_view(), name="list"),
-    path("<slug:slug>/", TestimonyDetailView.as_view(), name="detail"),
+    path("", testimony_list, name="list"),
+    path("<slug:slug>/", testimony_detail, name="detail"),
 ]

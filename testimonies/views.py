@@ -1,10 +1,10 @@
 """Survivors' testimonies: a list with summaries and a detail page with graphic passages folded."""
 
 from django.db.models import Count, Q
-from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import urlencode
 from django.views.generic import DetailView, ListView
 
+from pagecache import cache_public_page, do_not_store, page_number
 from testimonies.models import Testimony, Topic
 
 
@@ -51,8 +51,18 @@ class TestimonyListView(ListView):
         response = super().render_to_response(context, **response_kwargs)
         if self.filter_error:
             # Junk filter values must not each leave a copy in a shared page cache.
-            patch_cache_control(response, private=True)
+            do_not_store(response)
         return response
+
+
+def canonical_topic(raw):
+    """``?topic=`` as the list reads it: stripped (an unknown topic is explained, not stored)."""
+    return raw.strip() or None
+
+
+testimony_list = cache_public_page(query_params={"topic": canonical_topic, "page": page_number})(
+    TestimonyListView.as_view()
+)
 
 
 class TestimonyDetailView(DetailView):
@@ -80,5 +90,8 @@ class TestimonyDetailView(DetailView):
         response = super().render_to_response(context, **response_kwargs)
         if context["is_preview"]:
             # A draft seen by staff must not land in a shared cache.
-            add_never_cache_headers(response)
+            do_not_store(response)
         return response
+
+
+testimony_detail = cache_public_page(TestimonyDetailView.as_view())

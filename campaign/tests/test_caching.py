@@ -1,32 +1,34 @@
 """The page cache: anonymous pages from the shared cache, per-visitor parts filled per request."""
 
 import datetime
+import os
 import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
+from django.contrib import messages
 from django.contrib.auth.models import User
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core import signing
 from django.core.cache import caches
-from django.http import HttpResponse
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.test import Client
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
-from campaign import caching
 from campaign import urls as root_urls
-from campaign.caching import (
-    CSRF_HOLE,
-    KEY_PREFIX,
-    VERSION_KEY,
-    cache_public_page,
-    cached_urlconf,
-    clear_local_copies,
-    restamp,
-)
 from campaign.models import Statement
 from coalition.models import Member
+from pagecache import cache_public_page, clear_local_copies, levels, restamp
+from pagecache import csrf as csrf_internals
+from pagecache.csrf import random_string
+from pagecache.holes import CSRF_HOLE
+from pagecache.levels import KEY_PREFIX, VERSION_KEY
 
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
 
@@ -36,6 +38,7 @@ PAGE = engines["django"].from_string(
 {% if user.is_authenticated %}<p id="hello">Hello {{ user.username }}</p>{% endif %}
 <ul id="members">{% for member in members %}<li>{{ member.name }}</li>{% endfor %}</ul>
 <ul id="statements">{% for statement in statements %}<li>{{ statement.title }}</li>{% endfor %}</ul>
+{% for message in messages %}<p class="flash">{{ message }}</p>{% endfor %}
 <p id="query">{{ request.GET.urlencode }}</p><p id="full-path">{{ request.get_full_path }}</p>
 <form method="post" action="/submit/">{% csrf_token %}<button>Sign</button></form>
 <script nonce="{{ csp_nonce }}" src="/static/js/site.js"></script>
@@ -73,6 +76,11 @@ def submit(request):
     return HttpResponse("accepted")
 
 
+def flash(request):
+    messages.success(request, "Thank you for your message.")
+    return HttpResponseRedirect("/page/")
+
+
 urlpatterns = [
     path("page/", cache_public_page(query_params=("page",))(page)),
     path("uncached/", cache_public_page(never_cache(page))),
@@ -80,6 +88,7 @@ urlpatterns = [
     path("stamped/", cache_public_page(fresh_fields={"issued": restamp(STAMP_SALT)})(page_with_stamp)),
     path("missing/", cache_public_page(missing)),
     path("submit/", submit),
+    path("flash/", flash),
     *root_urls.urlpatterns,  # the cookie banner links to the cookie page
 ]
 
@@ -183,10 +192,68 @@ def test_logged_in_staff_bypass_the_cache():
     assert b"Hello editor" not in Client().get("/page/").content
 
 
-def test_visitor_with_flash_messages_bypasses_the_cache():
+def test_visitor_with_a_real_flash_message_bypasses_the_cache_and_sees_it():
     Client().get("/page/")
     visitor = Client()
-    visitor.cookies["messages"] = "pending"
+    visitor.get("/flash/")  # the message waits in the signed messages cookie
+
+    response = visitor.get("/page/")
+
+    assert response["X-Page-Cache"] == "bypass"
+    assert b'<p class="flash">Thank you for your message.</p>' in response.content
+    assert b"Thank you" not in Client().get("/page/").content
+    assert visitor.get("/page/")["X-Page-Cache"] == "hit"  # shown once, then the cookie is gone
+
+
+def messages_cookie_signed_with(rf, secret_key, settings):
+    """A messages cookie as Django's cookie storage makes it, signed with ``secret_key``."""
+    settings.SECRET_KEY = secret_key
+    storage = CookieStorage(rf.get("/"))
+    storage.add(messages.INFO, "Forged")
+    response = HttpResponse()
+    storage.update(response)
+    return response.cookies["messages"].value
+
+
+@pytest.mark.parametrize("forgery", ["pending", "another-sites-key"])
+def test_a_forged_messages_cookie_gets_the_cached_copy(rf, settings, forgery):
+    real_key = settings.SECRET_KEY
+    value = forgery if forgery == "pending" else messages_cookie_signed_with(rf, "not-our-key", settings)
+    settings.SECRET_KEY = real_key
+    Client().get("/page/")
+    visitor = Client()
+    visitor.cookies["messages"] = value
+
+    response = visitor.get("/page/")
+
+    assert response["X-Page-Cache"] == "hit"
+    assert b"Forged" not in response.content
+
+
+@pytest.mark.parametrize("session_key", ["junk", "k" * 32])
+def test_a_made_up_session_cookie_gets_the_cached_copy_for_one_lookup(
+    session_key, django_assert_max_num_queries
+):
+    Client().get("/page/")
+    visitor = Client()
+    visitor.cookies["sessionid"] = session_key
+
+    with django_assert_max_num_queries(1):  # is there such a session? (none for a key too short)
+        response = visitor.get("/page/")
+
+    assert response["X-Page-Cache"] == "hit"
+
+
+def test_a_session_that_exists_bypasses_the_cache_without_a_login():
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["seen"] = True
+    session.create()
+    Client().get("/page/")
+    visitor = Client()
+    visitor.cookies["sessionid"] = session.session_key
+
     assert visitor.get("/page/")["X-Page-Cache"] == "bypass"
 
 
@@ -203,6 +270,13 @@ def test_first_visitors_tracking_link_does_not_reach_the_stored_copy():
     assert response["X-Page-Cache"] == "hit"
     assert b"someone" not in response.content
     assert b'<p id="full-path">/page/</p>' in response.content
+
+
+def test_only_the_last_value_of_a_parameter_is_kept_as_the_view_reads_it():
+    Client().get("/page/?page=2")
+    response = Client().get("/page/?page=7&page=2")
+    assert response["X-Page-Cache"] == "hit"
+    assert b'<p id="query">page=2</p>' in response.content
 
 
 def test_known_query_parameters_get_their_own_copy():
@@ -312,22 +386,11 @@ def test_change_shows_at_once_within_the_same_transaction():
     assert b"After" in Client().get("/page/").content
 
 
-def test_cached_urlconf_caches_the_named_views_of_an_app_that_cannot_import_campaign(rf):
-    patterns, app_name = cached_urlconf("coalition.urls", {"member-list": {"query_params": ("country",)}})
-    (member_list,) = [p for p in patterns if p.name == "member-list"]
-
-    first = member_list.callback(rf.get("/coalition/"))
-    second = member_list.callback(rf.get("/coalition/?utm_source=x"))
-
-    assert app_name == "coalition"
-    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
-
-
 # Two levels: the process's own copies in front of the shared cache ------------
 
 
 class Clock:
-    """Stands in for time.monotonic and time.time inside campaign.caching."""
+    """Stands in for time.monotonic and time.time inside the page cache."""
 
     def __init__(self):
         self.now = 1_000_000.0
@@ -339,8 +402,8 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr("campaign.caching.time.monotonic", clock)
-    monkeypatch.setattr("campaign.caching.time.time", clock)
+    monkeypatch.setattr("pagecache.levels.time.monotonic", clock)
+    monkeypatch.setattr("pagecache.levels.time.time", clock)
     return clock
 
 
@@ -409,11 +472,11 @@ def test_a_copy_expires_in_both_levels_after_page_cache_seconds(settings, clock)
 
 
 def test_the_process_keeps_a_bounded_number_of_copies(monkeypatch):
-    monkeypatch.setattr("campaign.caching.LOCAL_MAX_ENTRIES", 3)
+    monkeypatch.setattr("pagecache.levels.LOCAL_MAX_ENTRIES", 3)
     for number in range(1, 6):
         Client().get(f"/page/?page={number}")
 
-    assert len(caching._local_pages) == 3
+    assert len(levels._local_pages) == 3
     clear_local_copies()
     # The shared cache still has the evicted pages.
     assert Client().get("/page/?page=1")["X-Page-Cache"] == "hit"
@@ -422,7 +485,7 @@ def test_the_process_keeps_a_bounded_number_of_copies(monkeypatch):
 def test_csrf_secrets_come_from_the_fast_generator_and_still_pass_the_check():
     from django.middleware import csrf
 
-    assert csrf.get_random_string is caching.random_string
+    assert csrf.get_random_string is random_string
     client = Client(enforce_csrf_checks=True)
     token = token_in(client.get("/page/"))
     assert len(token) == 64 and set(token) <= set(csrf.CSRF_ALLOWED_CHARS)
@@ -431,11 +494,68 @@ def test_csrf_secrets_come_from_the_fast_generator_and_still_pass_the_check():
 
 def test_random_strings_are_uniform_over_the_alphabet():
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    text = "".join(caching.random_string(64, alphabet) for _ in range(2000))  # 128,000 characters
+    text = "".join(random_string(64, alphabet) for _ in range(2000))  # 128,000 characters
 
     counts = [text.count(char) for char in alphabet]
     expected = len(text) / len(alphabet)  # about 2,065 each
     assert len(text) == 128_000 and set(text) <= set(alphabet)
     # A bias towards the first 8 characters (256 % 62 = 8, without rejection) would be ~25 %.
     assert max(abs(count - expected) for count in counts) < expected * 0.15  # 7 standard deviations
-    assert len({caching.random_string(32, alphabet) for _ in range(1000)}) == 1000
+    assert len({random_string(32, alphabet) for _ in range(1000)}) == 1000
+
+
+@pytest.fixture
+def changed_django():
+    """A monkeypatch for Django's CSRF module, undone before the page cache installs itself again."""
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+    csrf_internals.install(enabled=True)
+
+
+@pytest.mark.parametrize("name", ["_unmask_cipher_token", "CSRF_SECRET_LENGTH", "get_random_string"])
+def test_start_up_check_fails_loudly_when_a_django_csrf_name_is_missing(changed_django, name):
+    changed_django.delattr(f"django.middleware.csrf.{name}")
+    with pytest.raises(ImproperlyConfigured, match=f"django.middleware.csrf.{name}"):
+        csrf_internals.install(enabled=True)
+
+
+def test_start_up_check_fails_when_django_stops_calling_the_patched_name(changed_django):
+    changed_django.setattr("django.middleware.csrf._get_new_csrf_string", lambda: "x" * 32)
+    with pytest.raises(ImproperlyConfigured, match="_get_new_csrf_string no longer calls get_random_string"):
+        csrf_internals.install(enabled=True)
+
+
+def test_without_the_patch_a_change_it_alone_relies_on_is_allowed(changed_django):
+    changed_django.setattr("django.middleware.csrf._get_new_csrf_string", lambda: "x" * 32)
+    csrf_internals.install(enabled=False)  # no error
+
+
+def test_the_patch_switched_off_leaves_django_its_own_randomness(changed_django):
+    from django.middleware import csrf
+    from django.utils import crypto
+
+    csrf_internals.install(enabled=False)
+
+    assert csrf.get_random_string is crypto.get_random_string
+    client = Client(enforce_csrf_checks=True)
+    token = token_in(client.get("/page/"))
+    assert client.post("/submit/", {"csrfmiddlewaretoken": token}).status_code == 200
+
+
+@pytest.mark.parametrize(("value", "patched"), [("", "True"), ("0", "False")])
+def test_page_cache_csrf_patch_setting_switches_the_patch_at_start_up(value, patched):
+    code = (
+        "import django; django.setup()\n"
+        "from django.middleware import csrf; from pagecache.csrf import random_string\n"
+        "print(csrf.get_random_string is random_string)"
+    )
+    env = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
+    env |= {"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "campaign.settings", "PAGE_CACHE_CSRF_PATCH": value}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=settings_root()
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, patched), result.stderr
+
+
+def settings_root():
+    return Path(__file__).resolve().parents[2]

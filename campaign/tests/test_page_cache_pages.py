@@ -7,9 +7,9 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from campaign.caching import KEY_PREFIX
 from campaign.tests.factories import make_appeal, make_campaign, make_milestone, make_statement
 from coalition.tests.factories import make_member
+from pagecache.levels import KEY_PREFIX
 from petitions.models import Signature
 from petitions.tests.factories import make_petition, make_signature, sign_data
 from testimonies.tests.factories import make_testimony
@@ -126,3 +126,63 @@ def test_count_api_is_served_from_the_cache_without_a_query(db, settings, django
     assert again["X-Page-Cache"] == "hit"
     assert again.json()["total_signatures"] == 1
     assert again["Cache-Control"] == "public, max-age=10, stale-while-revalidate=60"
+
+
+# Variants of one page share its copy -------------------------------------------------------
+
+
+def stored_keys():
+    return {key for key in caches["default"]._cache if KEY_PREFIX in key}
+
+
+@pytest.mark.parametrize(
+    ("canonical", "variants"),
+    [
+        (
+            "/news/?page=1",
+            ["/news/?page=01", "/news/?page=\uff11", "/news/?page=+1", "/news/?page=1&page=01"],
+        ),
+        ("/news/", ["/news/?page=", "/news/?utm_source=x"]),
+        ("/coalition/?country=KR", ["/coalition/?country=kr", "/coalition/?country=%20Kr%20"]),
+        (
+            "/coalition/?kind=organisation",
+            ["/coalition/?kind=Organisation", "/coalition/?kind=ORGANISATION%20"],
+        ),
+        ("/coalition/?page=1", ["/coalition/?page=001", "/coalition/?page=\uff11"]),
+        ("/testimonies/?page=1", ["/testimonies/?page=01"]),
+    ],
+)
+def test_a_variant_of_a_query_value_shares_the_canonical_copy(content, canonical, variants):
+    first = Client().get(canonical)
+    assert first["X-Page-Cache"] == "miss", canonical
+    keys = stored_keys()
+    for variant in variants:
+        response = Client().get(variant)
+        assert (response.status_code, response["X-Page-Cache"]) == (200, "hit"), variant
+        assert response.content.replace(b" ", b"")[:300] == first.content.replace(b" ", b"")[:300]
+    assert stored_keys() == keys
+
+
+@pytest.mark.parametrize(
+    "url", ["/news/?page=abc", "/news/?page=0", "/coalition/?page=-1", "/testimonies/?page=1.0"]
+)
+def test_a_page_number_the_view_would_refuse_is_a_404_and_stores_nothing(content, url):
+    response = Client().get(url)
+    assert response.status_code == 404
+    assert stored_keys() == set()
+
+
+def test_a_made_up_referrer_before_a_real_one_shares_the_real_ones_copy(client, settings):
+    settings.PETITION_COUNT_MAX_AGE = 10
+    petition = make_petition()
+    member = make_member(slug="citizens-alliance")
+    url = petition.get_absolute_url()
+    client.get(f"{url}?ref={member.slug}")
+    keys = stored_keys()
+
+    response = Client().get(f"{url}?ref=not-a-member-1&ref={member.slug}")
+
+    assert response["X-Page-Cache"] == "hit"
+    assert b'name="ref" value="citizens-alliance"' in response.content
+    assert b"not-a-member-1" not in response.content
+    assert stored_keys() == keys

@@ -12,9 +12,9 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
-from campaign.caching import cache_public_page
 from campaign.models import Appeal, Campaign, Contact, Demand, KeyFact, Milestone, Statement
 from coalition.models import Member
+from pagecache import cache_public_page, do_not_store, page_number
 from petitions.models import Petition
 from testimonies.models import Testimony
 
@@ -81,7 +81,9 @@ class StatementListView(ListView):
         return Statement.objects.published().defer("body")
 
 
-statement_list = require_safe(cache_public_page(query_params=("page",))(StatementListView.as_view()))
+statement_list = require_safe(
+    cache_public_page(query_params={"page": page_number})(StatementListView.as_view())
+)
 
 
 class StatementDetailView(DetailView):
@@ -103,8 +105,7 @@ class StatementDetailView(DetailView):
         response = super().render_to_response(context, **response_kwargs)
         if not self.object.is_published:
             # A draft preview must never be cached or indexed.
-            response["Cache-Control"] = "private, no-store"
-            response["X-Robots-Tag"] = "noindex"
+            do_not_store(response, noindex=True)
         return response
 
 
@@ -175,8 +176,7 @@ def about(request):
     }
     response = render(request, "campaign/about.html", context)
     if show_email:
-        response["Cache-Control"] = "private, no-store"
-        response["X-Robots-Tag"] = "noindex"
+        do_not_store(response, noindex=True)
     return response
 
 

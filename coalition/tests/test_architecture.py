@@ -10,6 +10,9 @@ ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
     "coalition": {"campaign", "petitions"},
     "testimonies": {"campaign", "petitions"},
+    "petitions": {"campaign"},
+    # The page cache serves every app, so it imports none of them.
+    "pagecache": {"campaign", "petitions", "coalition", "testimonies"},
 }
 
 

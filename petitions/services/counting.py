@@ -27,7 +27,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django_countries import countries
 
-from campaign.caching import bump_content_version
+from pagecache import bump_content_version
 from petitions.models import Signature
 
 

@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from campaign.caching import bump_content_version
 from coalition.models import Member
+from pagecache import bump_content_version
 from petitions.models import ConsentWording, Petition, Signature
 from testimonies.models import Passage, Testimony, Topic
 
