@@ -264,6 +264,15 @@ elif TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 else:
     raise ImproperlyConfigured("TASKS_BACKEND must be 'immediate' or 'database'.")
+# Sending mail inside the request makes a new address's answer slower than a
+# duplicate's (it tells who has signed) and ties web workers to the mail server:
+# a production site queues it, unless a small deployment says it accepts that.
+if not DEBUG and TASKS_BACKEND == "immediate" and not env_bool("ALLOW_IMMEDIATE_TASKS"):
+    raise ImproperlyConfigured(
+        "TASKS_BACKEND=immediate sends email inside the request, which shows who has signed by the "
+        "answer's speed: set TASKS_BACKEND=database and run `manage.py db_worker`, or set "
+        "ALLOW_IMMEDIATE_TASKS=1 to accept it."
+    )
 
 
 # Auth -----------------------------------------------------------------------
@@ -384,6 +393,8 @@ IP_HASH_KEY = required("IP_HASH_KEY", "development-ip-hash-key")
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
 PETITION_COUNT_MAX_AGE = env_int("PETITION_COUNT_MAX_AGE", 10)  # seconds
 PETITION_MIN_FILL_SECONDS = env_int("PETITION_MIN_FILL_SECONDS", 2)
+# A form older than this is shown again (values kept) instead of being signed.
+PETITION_FORM_MAX_AGE_HOURS = env_int("PETITION_FORM_MAX_AGE_HOURS", 24)
 PETITION_RATE_LIMITS = env_bool("PETITION_RATE_LIMITS", True)
 PETITION_RATE_BURST = env_int("PETITION_RATE_BURST", 5)  # signatures per IP a minute
 PETITION_RATE_SUSTAINED = env_int("PETITION_RATE_SUSTAINED", 30)  # per IP an hour

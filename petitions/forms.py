@@ -16,6 +16,7 @@ from django_countries import countries
 
 from coalition.models import Member
 from petitions.exports import FORMULA_PREFIXES
+from petitions.services.addresses import normalise_email
 
 FORM_SALT = "campaign.petition.form-issued"
 
@@ -146,6 +147,18 @@ def form_filled_too_fast(stamp, petition):
     return True
 
 
+def form_is_stale(stamp, petition):
+    """True when a genuine stamp for this petition is older than PETITION_FORM_MAX_AGE_HOURS."""
+    signer = signing.TimestampSigner(salt=FORM_SALT)
+    try:
+        signer.unsign(stamp, max_age=settings.PETITION_FORM_MAX_AGE_HOURS * 3600)
+    except signing.SignatureExpired:
+        return signer.unsign(stamp) == str(petition.pk)
+    except signing.BadSignature:
+        return False  # forged or missing: judged as suspicious instead, never refused
+    return False
+
+
 class CountryField(forms.ChoiceField):
     """A country code from django-countries' list, checked by a set lookup (not a walk through 250 choices).
 
@@ -212,6 +225,11 @@ class SignatureForm(forms.Form):
         )
         if not self.is_bound:
             self.initial.setdefault("issued", issue_form_stamp(petition))
+        else:
+            # The stamp as posted judges the form; shown again, the form carries a new one.
+            self.posted_stamp = self.data.get("issued", "")
+            self.data = self.data.copy()
+            self.data["issued"] = issue_form_stamp(petition)
 
     @functools.cached_property
     def helper(self):
@@ -236,6 +254,34 @@ class SignatureForm(forms.Form):
         )
         return helper
 
+    def clean_email(self):
+        """Refuse an address whose part before the @ is not plain ASCII once normalised.
+
+        An address typed with a long s (U+017F) for "s" normalises to ``sam@example.org``, but mail
+        servers (and Django's SMTP backend) refuse such addresses as written: the
+        confirmation could never be sent, and the real sam@ could never sign.
+        """
+        email = self.cleaned_data["email"]
+        local = normalise_email(email=email).rpartition("@")[0]
+        if not local.isascii() or not email.rpartition("@")[0].isascii():
+            raise ValidationError(
+                "Please type the part before the @ in plain Latin letters, digits and punctuation: "
+                "we cannot send email to this address.",
+                code="non_ascii_local_part",
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        if form_is_stale(self.posted_stamp, self.petition):
+            raise ValidationError(
+                "This form was opened more than %(hours)d hours ago. Please check your details "
+                "and press the button again.",
+                code="stale",
+                params={"hours": settings.PETITION_FORM_MAX_AGE_HOURS},
+            )
+        return cleaned
+
     def clean_name(self):
         return self.cleaned_data["name"].strip()
 
@@ -250,4 +296,4 @@ class SignatureForm(forms.Form):
     def is_suspicious(self):
         """Honeypot filled or form sent faster than a person can: sign quietly as ``suspected``."""
         honeypot = self.data.get("website", "")
-        return bool(honeypot) or form_filled_too_fast(self.data.get("issued", ""), self.petition)
+        return bool(honeypot) or form_filled_too_fast(self.posted_stamp, self.petition)

@@ -64,6 +64,7 @@ def production_like_environment(workdir, port):
         "CACHE_URL": "db://django_cache",
         "EMAIL_URL": "locmem:",
         "TASKS_BACKEND": "immediate",
+        "ALLOW_IMMEDIATE_TASKS": "1",
         "STATIC_MANIFEST": "1",
         # Plain HTTP on the loopback address: no TLS redirect, secure-only cookies or HSTS.
         "SECURE_SSL_REDIRECT": "0",

@@ -389,3 +389,55 @@ def test_the_web_address_check_sees_through_invisible_characters(name):
 @pytest.mark.parametrize("name", ["Kim Min-ji", "J. R. Tolkien", "Dr. Lee.", "김민지", "Saint-Exupéry"])
 def test_ordinary_names_do_not_look_like_web_addresses(name):
     assert not looks_like_web_address(name)
+
+
+# Addresses that can be mailed -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email", ["\u017fam@example.org", "\u017fam@\u4f8b\u3048.jp"])
+def test_a_local_part_that_is_not_plain_ascii_gets_a_field_error(client, email):
+    petition = make_petition()
+    body = _urlencoded_post(client, petition, _valid_fields(petition) | {"email": email}).content.decode()
+    assert "we cannot send email to this address" in body
+    assert not Signature.objects.exists()
+
+
+def test_domains_are_compared_in_their_punycode_form():
+    from petitions.services.addresses import normalise_email
+
+    assert normalise_email(email="kim@\u4f8b\u3048.jp") == normalise_email(email="kim@xn--r8jz45g.jp")
+    assert normalise_email(email="Kim@XN--R8JZ45G.JP") == "kim@xn--r8jz45g.jp"
+
+
+@pytest.mark.django_db
+def test_the_same_person_with_a_unicode_domain_signs_once(client):
+    petition = make_petition()
+    _urlencoded_post(client, petition, _valid_fields(petition) | {"email": "kim@\u4f8b\u3048.jp"})
+    _urlencoded_post(client, petition, _valid_fields(petition) | {"email": "kim@xn--r8jz45g.jp"})
+    assert Signature.objects.count() == 1
+
+
+# A form left open too long ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_form_older_than_its_maximum_age_is_shown_again_with_values_kept(client, settings, monkeypatch):
+    import time as time_module
+
+    petition = make_petition()
+    fields = _valid_fields(petition) | {"comment": "Still here."}
+    later = time_module.time() + (settings.PETITION_FORM_MAX_AGE_HOURS + 1) * 3600
+    monkeypatch.setattr(time_module, "time", lambda: later)
+    response = _urlencoded_post(client, petition, fields)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "This form was opened more than 24 hours ago" in body
+    assert "min-ji@example.org" in body and "Still here." in body
+    assert fields["issued"] not in body  # the form comes back with a new stamp
+    assert not Signature.objects.exists()
+    # Sent again as it came back, it signs.
+    fresh = re.search(r'name="issued" value="([^"]+)"', body).group(1)
+    assert _urlencoded_post(client, petition, fields | {"issued": fresh}).status_code == 303
+    assert Signature.objects.get().state == Signature.State.PENDING

@@ -114,15 +114,33 @@ def _settings_with(env):
 
 
 def test_missing_secret_key_stops_start_up_when_debug_is_off():
-    result = _settings_with({"ALLOWED_HOSTS": "example.org", "IP_HASH_KEY": "k"})
+    result = _settings_with({"ALLOWED_HOSTS": "example.org", "IP_HASH_KEY": "k", "TASKS_BACKEND": "database"})
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
 
 def test_missing_allowed_hosts_stops_start_up_when_debug_is_off():
-    result = _settings_with({"SECRET_KEY": "s", "IP_HASH_KEY": "k"})
+    result = _settings_with({"SECRET_KEY": "s", "IP_HASH_KEY": "k", "TASKS_BACKEND": "database"})
     assert result.returncode != 0
     assert "ALLOWED_HOSTS" in result.stderr
+
+
+PRODUCTION = {"SECRET_KEY": "s", "IP_HASH_KEY": "k", "ALLOWED_HOSTS": "example.org"}
+
+
+def test_immediate_tasks_stop_start_up_when_debug_is_off():
+    result = _settings_with(PRODUCTION | {"TASKS_BACKEND": "immediate"})
+    assert result.returncode != 0
+    assert "ALLOW_IMMEDIATE_TASKS=1" in result.stderr
+
+
+def test_a_small_deployment_may_accept_immediate_tasks():
+    result = _settings_with(PRODUCTION | {"TASKS_BACKEND": "immediate", "ALLOW_IMMEDIATE_TASKS": "1"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_queued_tasks_start_without_the_override():
+    assert _settings_with(PRODUCTION | {"TASKS_BACKEND": "database"}).returncode == 0
 
 
 def test_debug_runs_with_development_defaults():
@@ -137,6 +155,7 @@ def test_check_deploy_with_production_variables_has_no_warnings():
         "IP_HASH_KEY": "another-production-secret",
         "ALLOWED_HOSTS": "campaign.example.org",
         "EMAIL_URL": "smtp://user:pass@smtp.example.org:587?tls=1",
+        "TASKS_BACKEND": "database",
         "DJANGO_SETTINGS_MODULE": "campaign.settings",
     }
     base = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}

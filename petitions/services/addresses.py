@@ -16,7 +16,7 @@ def normalise_email(*, email):
 
     ``Jane.Doe+news@GoogleMail.com`` and ``janedoe@gmail.com`` are one person;
     ``jane.doe@example.org`` keeps its dot, since other providers may treat
-    ``janedoe`` as someone else.
+    ``janedoe`` as someone else. Domains are compared in their IDNA (punycode) form.
     """
     # NFKC before and after case-folding (Unicode's NFKC_Casefold): full-width
     # letters become ASCII and "ß" becomes "ss".
@@ -24,11 +24,19 @@ def normalise_email(*, email):
     local, at, domain = email.rpartition("@")
     if not at:
         return email
-    domain = domain.rstrip(".")
+    domain = _ascii_domain(domain.rstrip("."))
     if domain in GMAIL_DOMAINS:
         local = local.split("+", 1)[0].replace(".", "")
         domain = GMAIL_DOMAINS[domain]
     return f"{local}@{domain}"
+
+
+def _ascii_domain(domain):
+    """The domain in its IDNA (punycode) form, so that ``例え.jp`` and ``xn--r8jz45g.jp`` are one domain."""
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:  # not a valid international name: compared as typed
+        return domain
 
 
 def hash_ip(*, ip):
