@@ -21,8 +21,8 @@ RUN_IP_HASH_KEY = "ops-run-ip-hash-" + os.urandom(16).hex()
 
 def run(cmd, *, env=None, timeout=300, check=True, user=None, cwd=ROOT):
     """Run a command to its end (as `user` if given); its output captured, an error raised on failure."""
-    if user:
-        cmd = ["runuser", "-u", user, "--", *cmd]
+    if user:  # runuser lives in /usr/sbin, which a non-login PATH may lack
+        cmd = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", user, "--", *cmd]
     result = subprocess.run(
         [str(part) for part in cmd], env=env, timeout=timeout, text=True, capture_output=True, cwd=cwd
     )
