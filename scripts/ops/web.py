@@ -1,0 +1,114 @@
+"""An HTTP/1.1 client for 127.0.0.1: one-off requests, kept-alive connections, a visitor with cookies."""
+
+import gzip
+import http.client
+import time
+from urllib.parse import urlencode
+
+from . import HOST
+
+
+class Response:
+    def __init__(self, status, headers, body, elapsed=0.0):
+        self.status = status
+        self.headers = headers  # [(name, value)], repeated headers kept
+        self.body = body
+        self.elapsed = elapsed
+
+    def header(self, name):
+        return next((value for key, value in self.headers if key.lower() == name.lower()), None)
+
+    def cookies(self):
+        jar = {}
+        for key, value in self.headers:
+            if key.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                jar[name.strip()] = rest.split(";", 1)[0]
+        return jar
+
+    @property
+    def text(self):
+        body = gzip.decompress(self.body) if self.header("Content-Encoding") == "gzip" else self.body
+        return body.decode("utf-8", "replace")
+
+
+def _exchange(conn, method, path, body, headers):
+    begin = time.monotonic()
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    result = Response(response.status, response.getheaders(), response.read(), time.monotonic() - begin)
+    return result, response.will_close
+
+
+def request(port, method, path, body=None, headers=None, timeout=30):
+    """One request on a connection of its own (probes, one-off checks)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        return _exchange(conn, method, path, body, headers)[0]
+    finally:
+        conn.close()
+
+
+class KeptConnection:
+    """A kept-alive connection (gunicorn's threaded workers keep it open between requests).
+
+    Reconnects before a request when the server said it would close or the connection has been idle
+    for half of the server's keep-alive time. A POST is never sent twice: a failure is the caller's.
+    """
+
+    def __init__(self, port, timeout=180, keepalive=30):
+        self.port, self.timeout, self.keepalive = port, timeout, keepalive
+        self.conn = None
+        self.last_used = 0.0
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def request(self, method, path, body=None, headers=None):
+        if self.conn is not None and time.monotonic() - self.last_used > self.keepalive / 2:
+            self.close()
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
+            try:
+                result, will_close = _exchange(self.conn, method, path, body, headers)
+            except (OSError, http.client.HTTPException):
+                self.close()
+                if method == "GET" and attempt == 1:
+                    continue  # a GET may be sent again on a fresh connection
+                raise
+            if will_close:
+                self.close()
+            self.last_used = time.monotonic()
+            return result
+        raise AssertionError("unreachable")
+
+
+class Visitor:
+    """A browser: a cookie jar and one kept-alive connection."""
+
+    def __init__(self, port, user_agent="ops-run", keepalive=30):
+        self.port = port
+        self.user_agent = user_agent
+        self.cookies = {}
+        self.connection = KeptConnection(port, keepalive=keepalive)
+
+    def headers(self, extra=None):
+        headers = {"User-Agent": self.user_agent} | (extra or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return headers
+
+    def _keep(self, response):
+        self.cookies |= response.cookies()
+        return response
+
+    def get(self, path):
+        return self._keep(self.connection.request("GET", path, headers=self.headers()))
+
+    def post(self, path, fields, connection=None):
+        body = urlencode(fields).encode()
+        headers = self.headers({"Content-Type": "application/x-www-form-urlencoded"})
+        return self._keep((connection or self.connection).request("POST", path, body=body, headers=headers))
