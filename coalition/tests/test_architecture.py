@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
     "coalition": {"campaign", "petitions"},
     "testimonies": {"campaign", "petitions"},
-    "petitions": {"campaign"},
+    "petitions": {"campaign", "testimonies"},
     # The page cache serves every app, so it imports none of them.
     "pagecache": {"campaign", "petitions", "coalition", "testimonies"},
 }

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
+from campaign.management.commands import generate_bench_data
 from coalition.models import Member
-from petitions.management.commands import generate_bench_data
 from petitions.models import Petition, Signature
 from petitions.services import tokens
 from testimonies import models as testimonies_models

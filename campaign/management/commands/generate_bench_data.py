@@ -41,7 +41,7 @@ STATE_SHARES = [
 ]
 # Makes the token for petitions:confirm from a Signature: the adapter
 # below, or any function with that shape (tests point it elsewhere).
-CONFIRM_TOKEN_FUNCTION = "petitions.management.commands.generate_bench_data.make_confirm_token"
+CONFIRM_TOKEN_FUNCTION = "campaign.management.commands.generate_bench_data.make_confirm_token"
 COPY_COLUMNS = (
     "petition_id",
     "name",
