@@ -29,8 +29,10 @@ JUNK = [
     ("petition ?ref=<random>", "{petition}", "ref", None),
     ("news ?page=<random>", "/news/", "page", None),
     ("coalition ?country=<random>", "/coalition/", "country", None),
+    ("coalition ?kind=<random>", "/coalition/", "kind", None),
     ("coalition ?page=<random>", "/coalition/", "page", None),
     ("testimonies ?topic=<random>", "/testimonies/", "topic", None),
+    ("testimonies ?page=<random>", "/testimonies/", "page", None),
 ]
 
 
