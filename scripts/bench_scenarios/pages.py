@@ -200,7 +200,9 @@ def csrf_patch(b):
     """New-visitor home with and without the CSRF-randomness patch: two servers, measured in turn."""
     name = "8. CSRF randomness patch: home (new visitor)"
     off_env = b.env | CSRF_PATCH_OFF
-    honoured = manage("shell", "-c", CSRF_PATCH_PROBE, env=off_env, check=False).stdout.strip() == "True"
+    # The last line: Django's shell first says how many objects it imported.
+    probe = manage("shell", "-c", CSRF_PATCH_PROBE, env=off_env, check=False).stdout.strip().splitlines()
+    honoured = probe[-1:] == ["True"]
     port = free_port()
     try:
         unpatched = Gunicorn(port=port, env=off_env | {"SITE_URL": f"http://{HOST}:{port}"},
