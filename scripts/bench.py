@@ -130,9 +130,9 @@ class Bench:
             raise Unavailable(f"GET {path} answers {response.status}")
         return response
 
-    def warm(self, path, headers=None, times=4, port=None):
+    def warm(self, path, headers=None, times=4):
         for _ in range(times):
-            request(port or self.port, "GET", path, headers=headers)
+            request(self.port, "GET", path, headers=headers)
 
     def get_figure(self, data):
         return f"{data['rps']:.0f} req/s, p50 {data['p50_ms']:.1f} ms, p99 {data['p99_ms']:.1f} ms"
