@@ -297,3 +297,21 @@ class SignatureForm(forms.Form):
         """Honeypot filled or form sent faster than a person can: sign quietly as ``suspected``."""
         honeypot = self.data.get("website", "")
         return bool(honeypot) or form_filled_too_fast(self.posted_stamp, self.petition)
+
+
+class ConfirmDetailsForm(forms.Form):
+    """What the signer confirms, shown on the confirmation page and changeable there before confirming.
+
+    An earlier submission with the same address may have carried someone
+    else's name or choices: the owner sees them and decides. The fields and
+    their checks are the signing form's own.
+    """
+
+    name = SignatureForm.base_fields["name"]
+    country = SignatureForm.base_fields["country"]
+    show_name = SignatureForm.base_fields["show_name"]
+    comment = SignatureForm.base_fields["comment"]
+
+    @classmethod
+    def for_signature(cls, signature):
+        return cls(initial={name: getattr(signature, name) for name in cls.base_fields})

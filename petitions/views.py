@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from coalition.models import Member
 from pagecache import cache_public_page, content_memo, do_not_store, restamp
-from petitions.forms import FORM_SALT, SignatureForm
+from petitions.forms import FORM_SALT, ConfirmDetailsForm, SignatureForm
 from petitions.models import ConsentWording, Petition, Signature
 from petitions.services import addresses, confirming, counting, signing, tokens
 
@@ -115,20 +115,10 @@ def petition_detail(request, slug):
         if request.method == "POST":
             form = SignatureForm(request.POST, petition=petition, consent_wording=consent_wording)
             if form.is_valid():
-                data = form.cleaned_data
-                signing.sign_petition(
-                    petition=petition,
-                    name=data["name"],
-                    email=data["email"],
-                    country=data["country"],
-                    comment=data["comment"],
-                    show_name=data["show_name"],
-                    keep_informed=data["keep_informed"],
-                    ip_hash=addresses.hash_ip(ip=addresses.client_ip(meta=request.META)),
-                    referrer=data["ref"],
-                    suspicious=form.is_suspicious,
-                    consent_wording=consent_wording,
-                )
+                try:
+                    _sign(request, petition, consent_wording, form)
+                except signing.TooManySubmissions as flood:
+                    return _too_many_submissions(request, flood)
                 return _see_other("petitions:thanks", slug=petition.slug)
         else:
             form = SignatureForm(
@@ -148,6 +138,30 @@ def petition_detail(request, slug):
     if form is not None and form.is_bound:
         do_not_store(response)
     return response
+
+
+def _sign(request, petition, consent_wording, form):
+    data = form.cleaned_data
+    signing.sign_petition(
+        petition=petition,
+        name=data["name"],
+        email=data["email"],
+        country=data["country"],
+        comment=data["comment"],
+        show_name=data["show_name"],
+        keep_informed=data["keep_informed"],
+        ip_hash=addresses.hash_ip(ip=addresses.client_ip(meta=request.META)),
+        referrer=data["ref"],
+        suspicious=form.is_suspicious,
+        consent_wording=consent_wording,
+    )
+
+
+def _too_many_submissions(request, flood):
+    """A flood from one client: a styled 429 with ``Retry-After``; nothing was stored."""
+    response = render(request, "429.html", {"retry_minutes": max(1, flood.retry_after // 60)}, status=429)
+    response["Retry-After"] = str(flood.retry_after)
+    return do_not_store(response)
 
 
 @never_cache
@@ -174,25 +188,35 @@ def _signature_for(request, petition, token, purpose):
         return None, _token_invalid(request, petition, "invalid", 400)
     if petition_id != petition.pk:
         return None, _token_invalid(request, petition, "invalid", 400)
-    signature = Signature.objects.filter(pk=signature_id, petition=petition).only("pk", "state").first()
+    signature = (
+        Signature.objects.filter(pk=signature_id, petition=petition)
+        .only("pk", "state", "created_at", *ConfirmDetailsForm.base_fields)
+        .first()
+    )
     if signature is None:
         return None, _token_invalid(request, petition, "gone", 410)
     return signature, None
 
 
-def _confirm_at_once(petition, token):
+def _confirm_at_once(petition, token, details):
     """The common case in one UPDATE: a valid, unexpired token of a pending signature. True if it confirmed.
 
-    Anything else (already confirmed, expired, gone, forged) returns False and
-    goes the long way, which finds out what to answer.
+    Anything else (already confirmed, expired, gone, forged, a closed petition)
+    returns False and goes the long way, which finds out what to answer.
     """
+    if not petition.is_open:
+        return False
     try:
         signature_id, petition_id = tokens.read_token(token=token, purpose="confirm")
     except BadSignature:  # expired tokens included
         return False
     return petition_id == petition.pk and confirming.confirm_signature(
-        signature_id=signature_id, petition_id=petition.pk
+        signature_id=signature_id, petition_id=petition.pk, details=details
     )
+
+
+def _made_after_closing(petition, signature):
+    return petition.closes_at is not None and signature.created_at >= petition.closes_at
 
 
 def _token_invalid(request, petition, reason, status):
@@ -209,15 +233,23 @@ def _token_invalid(request, petition, reason, status):
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def petition_confirm(request, slug, token):
-    """GET: one button (mail scanners follow links, they do not press buttons). POST: confirm."""
+    """GET: the details and one button (mail scanners follow links, they do not press buttons).
+
+    POST: confirm, with the details as the signer left them on the page. A
+    petition that has closed still counts a signature made before it closed.
+    """
     petition = get_published_petition(slug)
-    if request.method == "POST" and _confirm_at_once(petition, token):
+    form = ConfirmDetailsForm(request.POST) if request.method == "POST" and "name" in request.POST else None
+    details = form.cleaned_data if form is not None and form.is_valid() else None
+    if request.method == "POST" and (form is None or details) and _confirm_at_once(petition, token, details):
         return _see_other(request.path)  # the same address, now showing "confirmed"
     signature, error = _signature_for(request, petition, token, "confirm")
     if error:
         return error
-    if request.method == "POST":
-        if not confirming.confirm_signature(signature_id=signature.pk):
+    if signature.state == Signature.State.PENDING and _made_after_closing(petition, signature):
+        return _noindex(render(request, "petitions/petition_confirm_closed.html", {"petition": petition}))
+    if request.method == "POST" and (form is None or details):
+        if not confirming.confirm_signature(signature_id=signature.pk, details=details):
             signature.refresh_from_db(fields=["state"])
             if signature.state != Signature.State.CONFIRMED:
                 return _token_invalid(request, petition, "gone", 410)
@@ -227,7 +259,8 @@ def petition_confirm(request, slug, token):
         return _noindex(render(request, "petitions/petition_confirmed.html", context))
     if signature.state != Signature.State.PENDING:
         return _token_invalid(request, petition, "gone", 410)
-    return _noindex(render(request, "petitions/petition_confirm.html", {"petition": petition}))
+    context = {"petition": petition, "form": form or ConfirmDetailsForm.for_signature(signature)}
+    return _noindex(render(request, "petitions/petition_confirm.html", context))
 
 
 @never_cache

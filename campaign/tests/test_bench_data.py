@@ -60,7 +60,9 @@ def test_confirm_tokens_are_written_as_confirmation_paths(tmp_path, monkeypatch)
 
 
 def test_missing_confirm_token_function_is_reported_not_fatal(tmp_path, monkeypatch):
-    monkeypatch.setattr(generate_bench_data, "CONFIRM_TOKEN_FUNCTION", "campaign.services.no_such_function")
+    monkeypatch.setattr(
+        generate_bench_data, "CONFIRM_TOKEN_FUNCTION", "petitions.services.tokens.no_such_function"
+    )
     summary = generate(signatures=10, confirm_tokens=5, tokens_file=str(tmp_path / "paths.txt"))
     assert summary["confirm_tokens"] == 0
     assert "no confirm-token function yet" in summary["confirm_tokens_error"]

@@ -7,6 +7,7 @@ is logged as a ``SignatureExport``.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
@@ -95,7 +96,7 @@ class SignatureAdmin(admin.ModelAdmin):
     ]
     # Personal data is never edited here; state changes go through the actions.
     readonly_fields = fields
-    actions = ["export_csv", "invalidate", "clear_suspected", "resend_confirmation"]
+    actions = ["export_csv", "invalidate", "hide_name", "clear_suspected", "resend_confirmation"]
     change_list_template = "admin/petitions/signature/change_list.html"
 
     def has_add_permission(self, request):
@@ -148,6 +149,20 @@ class SignatureAdmin(admin.ModelAdmin):
     def invalidate(self, request, queryset):
         changed = staff.invalidate_signatures(queryset=queryset)
         self.message_user(request, f"{changed} signature(s) invalidated.", messages.SUCCESS)
+
+    @admin.action(
+        description="Hide the name from the public list (the signature still counts)", permissions=["change"]
+    )
+    def hide_name(self, request, queryset):
+        hidden = staff.hide_names(queryset=queryset)
+        if hidden:
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk,
+                queryset=Signature.objects.filter(pk__in=hidden),
+                action_flag=CHANGE,
+                change_message="Hid the name from the public list of signers.",
+            )
+        self.message_user(request, f"{len(hidden)} name(s) hidden from the public list.", messages.SUCCESS)
 
     @admin.action(description="Clear suspected (and send their confirmation email)", permissions=["change"])
     def clear_suspected(self, request, queryset):

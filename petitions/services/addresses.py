@@ -39,11 +39,31 @@ def _ascii_domain(domain):
         return domain
 
 
+# Clients whose address is missing or unreadable share one bucket: never "no limit".
+UNKNOWN_CLIENT = "unknown"
+
+
+def client_network(ip):
+    """What one client is, for limits and the stored hash: an IPv4 address, or an IPv6 client's /64.
+
+    One IPv6 subscriber is usually given a whole /64, so counting single IPv6
+    addresses would let one person sign from 2**64 of them.
+    """
+    try:
+        address = ipaddress.ip_address(str(ip or "").strip())
+    except ValueError:
+        return UNKNOWN_CLIENT
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def hash_ip(*, ip):
-    """A keyed hash (HMAC with settings.IP_HASH_KEY) of a client IP address."""
-    if not ip:
-        return ""
-    return hmac.new(settings.IP_HASH_KEY.encode(), str(ip).encode(), hashlib.sha256).hexdigest()
+    """A keyed hash (HMAC with settings.IP_HASH_KEY) of the client's network (see ``client_network``)."""
+    network = client_network(ip)
+    return hmac.new(settings.IP_HASH_KEY.encode(), network.encode(), hashlib.sha256).hexdigest()
 
 
 def _valid_ip(value):

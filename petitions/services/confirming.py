@@ -6,30 +6,45 @@ from django.utils import timezone
 from petitions.models import Signature
 from petitions.services.counting import forget_recent_signers
 
+# What the signer may still change on the confirmation page.
+CONFIRMABLE_DETAILS = ("name", "country", "show_name", "comment")
 
-def confirm_signature(*, signature_id, petition_id=None):
+
+def confirm_signature(*, signature_id, petition_id=None, details=None):
     """pending → confirmed; idempotent. Returns True if this call confirmed it.
 
     ``petition_id``: confirm only if the signature belongs to that petition.
-    One ``UPDATE … WHERE state = 'pending'``, written out rather than built by
-    the ORM: a confirmation spike runs it hundreds of times a second.
+    ``details``: the name, country, "show my name" choice and comment as the
+    signer last saw and changed them on the confirmation page, set in the same
+    statement. One ``UPDATE … WHERE state = 'pending'``, written out rather
+    than built by the ORM: a confirmation spike runs it hundreds of times a second.
     """
     meta = Signature._meta
-    column = {name: meta.get_field(name).column for name in ("id", "petition", "state", "confirmed_at")}
+    details = {name: value for name, value in (details or {}).items() if name in CONFIRMABLE_DETAILS}
+    names = ("id", "petition", "state", "confirmed_at", *details)
+    column = {name: meta.get_field(name).column for name in names}
     connection = transaction.get_connection()
     quote = connection.ops.quote_name
+    assignments = "".join(f", {quote(column[name])} = %s" for name in details)
     sql = (
-        f"UPDATE {quote(meta.db_table)} SET {quote(column['state'])} = %s, {quote(column['confirmed_at'])} = %s "
+        f"UPDATE {quote(meta.db_table)} SET {quote(column['state'])} = %s, "
+        f"{quote(column['confirmed_at'])} = %s{assignments} "
         f"WHERE {quote(column['id'])} = %s AND {quote(column['state'])} = %s"
     )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    params = [Signature.State.CONFIRMED, now, signature_id, Signature.State.PENDING]
+    params = [Signature.State.CONFIRMED, now, *map(_column_value, details.values())]
+    params += [signature_id, Signature.State.PENDING]
     if petition_id is not None:
         sql += f" AND {quote(column['petition'])} = %s"
         params.append(petition_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount == 1
+
+
+def _column_value(value):
+    """A detail as the database takes it (a country arrives as its code)."""
+    return value if isinstance(value, bool) else str(value)
 
 
 def withdraw_signature(*, signature_id):

@@ -9,19 +9,35 @@ from petitions.models import Signature
 from petitions.services.addresses import normalise_email
 from petitions.services.storing import enqueue_confirmation, insert_signature
 
+BURST_WINDOW = 60  # seconds
+SUSTAINED_WINDOW = 3600
+# Past this many times the burst limit in one window, nothing is stored at all.
+FLOOD_FACTOR = 10
+
+
+class TooManySubmissions(Exception):
+    """A flood from one client: answered 429 and stored nowhere, so it cannot fill the table."""
+
+    def __init__(self, retry_after):
+        super().__init__(f"Too many submissions; retry after {retry_after} s.")
+        self.retry_after = retry_after
+
 
 def _over_rate_limit(*, ip_hash):
-    """Count this submission against the IP's burst and sustained limits.
+    """Count this submission against the client's burst and sustained limits; True when over either.
 
     The counters live in the shared cache (``cache.add`` starts a window,
     ``cache.incr`` counts in it), so every process and machine sees them.
+    Over a limit the submission is still answered like any other and stored
+    as suspected; past ``FLOOD_FACTOR`` times the burst limit it raises
+    ``TooManySubmissions`` instead.
     """
-    if not settings.PETITION_RATE_LIMITS or not ip_hash:
+    if not settings.PETITION_RATE_LIMITS:
         return False
     over = False
     for name, limit, window in (
-        ("burst", settings.PETITION_RATE_BURST, 60),
-        ("sustained", settings.PETITION_RATE_SUSTAINED, 3600),
+        ("burst", settings.PETITION_RATE_BURST, BURST_WINDOW),
+        ("sustained", settings.PETITION_RATE_SUSTAINED, SUSTAINED_WINDOW),
     ):
         key = f"petition:rate:{name}:{ip_hash}"
         cache.add(key, 0, timeout=window)
@@ -30,6 +46,8 @@ def _over_rate_limit(*, ip_hash):
         except ValueError:  # the window ended between add() and incr()
             cache.set(key, 1, timeout=window)
             used = 1
+        if name == "burst" and used > FLOOD_FACTOR * limit:
+            raise TooManySubmissions(retry_after=window)
         over = over or used > limit
     return over
 
@@ -89,13 +107,42 @@ def sign_petition(
     try:
         insert_signature(signature=signature, send_email=state == Signature.State.PENDING)
     except IntegrityError:
-        signature = Signature.objects.filter(petition=petition, email_normalised=normalised).first()
-        if signature is None:  # not a duplicate after all
+        existing = Signature.objects.filter(petition=petition, email_normalised=normalised).first()
+        if existing is None:  # not a duplicate after all
             raise
-        # At most one resend per cooldown, so that repeated submissions of
-        # someone else's address cannot flood their inbox.
-        if signature.state == Signature.State.PENDING and cache.add(
-            f"petition:resent:{signature.pk}", 1, timeout=settings.PETITION_RESEND_COOLDOWN
-        ):
-            enqueue_confirmation(signature_id=signature.pk)
+        if state == Signature.State.PENDING:
+            _take_newer_details(existing=existing, newer=signature)
+        return existing
     return signature
+
+
+UNCONFIRMED_STATES = [Signature.State.PENDING, Signature.State.SUSPECTED]
+NEWER_DETAILS = [
+    "name",
+    "email",
+    "country",
+    "comment",
+    "show_name",
+    "keep_informed",
+    "consent_wording",
+    "consented_at",
+    "ip_hash",
+    "referrer",
+]
+
+
+def _take_newer_details(*, existing, newer):
+    """An unsuspicious later submission for an unconfirmed address replaces what the earlier one said.
+
+    Otherwise a first submission (a bot's, or someone else's with this address)
+    would decide the name, choices and comment the owner confirms, and a
+    suspected one would silence the owner for weeks. A suspected row turns
+    pending; the confirmation goes out, at most once per cooldown so that
+    repeated submissions of someone's address cannot flood their inbox. A
+    confirmed (or withdrawn, invalidated) signature is never changed here.
+    """
+    changed = Signature.objects.filter(pk=existing.pk, state__in=UNCONFIRMED_STATES).update(
+        state=Signature.State.PENDING, **{field: getattr(newer, field) for field in NEWER_DETAILS}
+    )
+    if changed and cache.add(f"petition:resent:{existing.pk}", 1, timeout=settings.PETITION_RESEND_COOLDOWN):
+        enqueue_confirmation(signature_id=existing.pk)

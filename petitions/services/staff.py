@@ -32,6 +32,21 @@ def invalidate_signatures(*, queryset):
     return count
 
 
+def hide_names(*, queryset):
+    """Take names off the public list of signers (show_name off); the signatures still count.
+
+    Returns the ids of the signatures this call changed, for the staff log.
+    """
+    with transaction.atomic():
+        ids = list(queryset.filter(show_name=True).values_list("pk", flat=True))
+        changed = Signature.objects.filter(pk__in=ids, show_name=True)
+        petition_ids = set(changed.values_list("petition_id", flat=True).distinct())
+        changed.update(show_name=False)
+    if ids:
+        forget_recent_signers(petition_ids=petition_ids)
+    return ids
+
+
 def clear_suspected(*, queryset):
     """suspected → pending (staff judged them genuine); their confirmation is then sent.
 

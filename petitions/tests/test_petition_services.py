@@ -113,14 +113,84 @@ def test_signing_stores_a_pending_signature_with_the_latest_consent_and_sends_th
     assert mail.outbox[0].to == ["Min.Ji@Example.org"]
 
 
-def test_second_signature_with_same_email_creates_nothing_and_resends_while_pending():
+def test_second_signature_with_same_email_creates_no_row_takes_its_details_and_resends_while_pending():
     petition = make_petition()
     first = sign(petition, email="min-ji@example.org")
     second = sign(petition, email="MIN-JI@example.org", name="Someone else")
     assert second.pk == first.pk
     assert Signature.objects.count() == 1
-    assert Signature.objects.get().name == "Kim Min-ji"
+    assert Signature.objects.get().name == "Someone else"
     assert len(mail.outbox) == 2
+
+
+def test_the_owner_signing_after_a_suspected_submission_of_their_address_gets_the_email():
+    petition = make_petition()
+    sign(petition, email="min-ji@example.org", name="Planted", comment="Not mine", suspicious=True)
+    assert Signature.objects.get().state == Signature.State.SUSPECTED
+    assert mail.outbox == []
+
+    sign(petition, email="min-ji@example.org", name="Kim Min-ji", comment="", show_name=True, country="KR")
+
+    signature = Signature.objects.get()
+    assert signature.state == Signature.State.PENDING
+    assert (signature.name, signature.comment, signature.show_name) == ("Kim Min-ji", "", True)
+    (message,) = mail.outbox
+    assert message.to == ["min-ji@example.org"]
+
+
+def test_a_suspicious_later_submission_changes_nothing():
+    petition = make_petition()
+    sign(petition, email="min-ji@example.org", name="Kim Min-ji")
+    sign(petition, email="min-ji@example.org", name="Planted", suspicious=True)
+    assert Signature.objects.get().name == "Kim Min-ji"
+    assert len(mail.outbox) == 1
+
+
+def test_a_confirmed_signature_is_never_changed_by_a_later_submission():
+    petition = make_petition()
+    first = sign(petition, email="min-ji@example.org", name="Kim Min-ji")
+    confirming.confirm_signature(signature_id=first.pk)
+    sign(petition, email="min-ji@example.org", name="Planted", show_name=True)
+    signature = Signature.objects.get()
+    assert (signature.state, signature.name, signature.show_name) == ("confirmed", "Kim Min-ji", False)
+    assert len(mail.outbox) == 1
+
+
+def test_a_flood_from_one_client_stores_nothing_past_ten_times_the_burst(settings):
+    settings.PETITION_RATE_BURST = 2
+    petition = make_petition()
+    for n in range(20):
+        sign(petition, email=f"s{n}@example.org", ip_hash="f" * 64)
+    with pytest.raises(signing.TooManySubmissions):
+        sign(petition, email="one-more@example.org", ip_hash="f" * 64)
+    assert Signature.objects.count() == 20
+    assert not Signature.objects.filter(email="one-more@example.org").exists()
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9", True),
+        ("2001:db8:1:2::1", "2001:db8:1:3::1", False),
+        ("::ffff:192.0.2.7", "192.0.2.7", True),
+        ("192.0.2.7", "192.0.2.8", False),
+        ("", "not an address", True),
+    ],
+)
+def test_clients_are_counted_per_ipv4_address_per_ipv6_64_and_unknown_ones_together(first, second, same):
+    assert (addresses.hash_ip(ip=first) == addresses.hash_ip(ip=second)) is same
+
+
+def test_a_client_without_a_readable_address_is_rate_limited_too(settings):
+    settings.PETITION_RATE_BURST = 1
+    petition = make_petition()
+    unknown = addresses.hash_ip(ip="")
+    sign(petition, email="a@example.org", ip_hash=unknown)
+    sign(petition, email="b@example.org", ip_hash=addresses.hash_ip(ip="garbage"))
+    assert list(Signature.objects.order_by("created_at").values_list("state", flat=True)) == [
+        "pending",
+        "suspected",
+    ]
 
 
 def test_resending_to_a_pending_signer_is_limited_by_the_cooldown(settings):
@@ -263,9 +333,9 @@ def test_token_names_its_signature_and_petition():
 def test_confirm_token_is_not_a_withdraw_token():
     signature = make_signature(make_petition())
     with pytest.raises(django_signing.BadSignature):
-        tokens.read_token(tokens.make_token(signature=signature, purpose="confirm"), "withdraw")
+        tokens.read_token(token=tokens.make_token(signature=signature, purpose="confirm"), purpose="withdraw")
     with pytest.raises(django_signing.BadSignature):
-        tokens.read_token(tokens.make_token(signature=signature, purpose="withdraw"), "confirm")
+        tokens.read_token(token=tokens.make_token(signature=signature, purpose="withdraw"), purpose="confirm")
 
 
 def test_confirm_token_expires_but_withdraw_token_does_not(monkeypatch, settings):

@@ -588,3 +588,95 @@ def test_confirming_costs_one_query(client, petition):
     assert len(queries.captured_queries) == 1
     signature.refresh_from_db()
     assert signature.state == Signature.State.CONFIRMED
+
+
+# What the owner confirms ------------------------------------------------------------
+
+
+def test_confirm_page_shows_the_details_that_will_be_confirmed(client, petition):
+    signature = make_signature(
+        petition, name="Planted Name", comment="Planted words", show_name=True, country="JP"
+    )
+    response = client.get(confirm_url(signature))
+    assertContains(response, 'value="Planted Name"')
+    assertContains(response, "Planted words")
+    assertContains(response, '<option value="JP" selected>', html=False)
+    assertContains(response, 'name="show_name"')
+    assertContains(response, "checked")
+    assert Signature.objects.get().state == Signature.State.PENDING
+
+
+def test_the_signer_changes_the_details_and_confirms_in_one_step(client, petition):
+    signature = make_signature(petition, name="Planted Name", comment="Planted words", show_name=True)
+    response = client.post(confirm_url(signature), {"name": "Kim Min-ji", "country": "KR", "comment": ""})
+    assert response.status_code == 303
+    signature.refresh_from_db()
+    assert signature.state == Signature.State.CONFIRMED
+    assert (signature.name, signature.country.code, signature.comment, signature.show_name) == (
+        "Kim Min-ji",
+        "KR",
+        "",
+        False,
+    )
+
+
+def test_unacceptable_details_on_the_confirm_page_are_explained_and_confirm_nothing(client, petition):
+    signature = make_signature(petition)
+    response = client.post(confirm_url(signature), {"name": "www.spam.example", "country": "KR"})
+    assertContains(response, "not a web address")
+    assert Signature.objects.get().state == Signature.State.PENDING
+
+
+def test_a_confirm_post_without_details_confirms_as_stored(client, petition):
+    signature = make_signature(petition, name="Kim Min-ji")
+    assert client.post(confirm_url(signature)).status_code == 303
+    signature.refresh_from_db()
+    assert (signature.state, signature.name) == (Signature.State.CONFIRMED, "Kim Min-ji")
+
+
+# A flood from one client ----------------------------------------------------------------
+
+
+def test_past_ten_times_the_burst_a_client_gets_a_429_and_nothing_is_stored(post_sign, petition, settings):
+    settings.PETITION_RATE_BURST = 1
+    for n in range(10):
+        assert post_sign(petition, sign_data(petition, email=f"s{n}@example.org")).status_code == 303
+    response = post_sign(petition, sign_data(petition, email="flood@example.org"))
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+    assertContains(response, "Too many attempts", status_code=429)
+    assert "no-store" in response["Cache-Control"]
+    assert Signature.objects.count() == 10
+    assert list(Signature.objects.values_list("state", flat=True)).count("suspected") == 9
+
+
+def test_ipv6_clients_in_one_64_share_a_limit(post_sign, petition, settings):
+    settings.PETITION_RATE_BURST = 1
+    post_sign(petition, sign_data(petition, email="a@example.org"), REMOTE_ADDR="2001:db8:5:6::1")
+    post_sign(petition, sign_data(petition, email="b@example.org"), REMOTE_ADDR="2001:db8:5:6::2")
+    post_sign(petition, sign_data(petition, email="c@example.org"), REMOTE_ADDR="2001:db8:5:7::1")
+    states = dict(Signature.objects.values_list("email", "state"))
+    assert states == {"a@example.org": "pending", "b@example.org": "suspected", "c@example.org": "pending"}
+
+
+# A confirmation link after the petition closed ------------------------------------------------
+
+
+def test_a_signature_made_before_closing_is_counted_and_the_page_says_so(client, petition):
+    signature = make_signature(petition, created_at=timezone.now() - timedelta(hours=1))
+    petition.closes_at = timezone.now() - timedelta(minutes=1)
+    petition.save()
+    assert client.post(confirm_url(signature)).status_code == 303
+    assert Signature.objects.get().state == Signature.State.CONFIRMED
+    assertContains(
+        client.get(confirm_url(signature)), "your signature was made before it closed and is counted"
+    )
+
+
+def test_a_signature_made_after_closing_is_not_counted(client, petition):
+    petition.closes_at = timezone.now() - timedelta(hours=1)
+    petition.save()
+    signature = make_signature(petition)  # e.g. a form sent a moment after the closing time
+    for method in (client.get, client.post):
+        assertContains(method(confirm_url(signature)), "closed before this signature was made")
+    assert Signature.objects.get().state == Signature.State.PENDING

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coalition.tests.factories import make_member
-from petitions.admin.signatures import spreadsheet_safe
+from petitions.exports import spreadsheet_safe
 from petitions.models import ConsentWording, Petition, Signature, SignatureExport
 from petitions.tests.factories import make_consent, make_petition, make_signature
 from tests.factories import CONTENT_EDITORS, SUPPORTER_DATA, make_staff_user
@@ -468,3 +468,29 @@ def test_first_consent_wording_of_a_new_petition_is_version_one(editor_client):
 def test_petition_change_page_links_to_the_public_page(editor_client, petition):
     body = editor_client.get(reverse("admin:petitions_petition_change", args=[petition.pk])).content.decode()
     assert "View on site" in body
+
+
+def test_supporter_data_hides_a_name_from_the_public_list_in_one_logged_action(supporter_client, client):
+    from django.contrib.admin.models import LogEntry
+
+    petition = make_petition(consent_text=None)
+    shown = make_signature(petition, name="Hostile Slogan Name", show_name=True, state="confirmed")
+    page = client.get(petition.get_absolute_url())
+    assert "Hostile Slogan Name" in page.content.decode()
+
+    response = run_action(supporter_client, "hide_name", [shown])
+    assert response.status_code == 302
+    shown.refresh_from_db()
+    assert shown.show_name is False and shown.state == Signature.State.CONFIRMED
+    assert "Hostile Slogan Name" not in client.get(petition.get_absolute_url()).content.decode()
+    assert client.get(f"/api/v1/petitions/{petition.slug}/").json()["total_signatures"] == 1
+    (entry,) = LogEntry.objects.filter(object_id=str(shown.pk))
+    assert entry.change_message == "Hid the name from the public list of signers."
+
+
+def test_content_editors_cannot_hide_names(editor_client):
+    signature = make_signature(make_petition(consent_text=None), show_name=True, state="confirmed")
+    response = run_action(editor_client, "hide_name", [signature])
+    assert response.status_code == 403
+    signature.refresh_from_db()
+    assert signature.show_name is True
