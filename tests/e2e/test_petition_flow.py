@@ -73,3 +73,33 @@ def test_mistakes_are_shown_beside_their_fields_and_values_kept(page, petition):
     assert page.get_by_role("textbox", name="Email").input_value() == "min-ji@example"
     assert not Signature.objects.filter(name="=HYPERLINK(1)").exists()
     assert_no_problems(page)
+
+
+def test_the_owner_sees_and_corrects_a_planted_submission_before_confirming(page, petition, settings):
+    """Someone submitted the owner's address with their own name and comment; the owner signs too."""
+    settings.PETITION_RESEND_COOLDOWN = 0
+    page.goto(petition.get_absolute_url())
+    for name, comment in (("Planted Name", "Planted words"), ("Kim Min-ji", "")):
+        page.goto(petition.get_absolute_url())
+        page.get_by_role("textbox", name="Name").fill(name)
+        page.get_by_role("textbox", name="Email").fill("min-ji@example.org")
+        page.get_by_role("combobox", name="Country").select_option("KR")
+        page.get_by_role("textbox", name="Comment").fill(comment)
+        page.get_by_label("I agree").check()
+        page.get_by_role("button", name="Sign the petition").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+
+    # The later, unsuspicious submission's details are what the owner is shown.
+    confirm = re.sub(
+        r"^https?://[^/]+", "", re.findall(r"https?://\S+/confirm/\S+/", mail.outbox[-1].body)[0]
+    )
+    page.goto(confirm)
+    name_box = page.get_by_role("textbox", name="Name")
+    expect(name_box).to_have_value("Kim Min-ji")
+    # The owner changes their mind about being listed, then confirms.
+    page.get_by_label("Show my name").check()
+    page.get_by_role("button", name="Confirm my signature").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("your signature is confirmed")
+    signature = Signature.objects.get(email="min-ji@example.org")
+    assert (signature.name, signature.comment, signature.show_name) == ("Kim Min-ji", "", True)
+    assert_no_problems(page)
