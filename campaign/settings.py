@@ -103,6 +103,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After sessions and authentication: marks a session in use with a signed cookie, so that the
+    # page cache tells staff from a made-up session cookie without a database look-up.
+    "pagecache.personal.PersonalMarkerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Axes must come last: it inspects the response of the login view.
     "axes.middleware.AxesMiddleware",

@@ -8,7 +8,8 @@ from django.views.generic import ListView
 from django_countries import countries
 
 from coalition.models import Member
-from pagecache import cache_public_page, do_not_store, page_number
+from pagecache import cache_public_page, page_number
+from pagecache.query import UNKNOWN
 
 NO_COUNTRY = "none"
 NO_COUNTRY_LABEL = "International / no country given"
@@ -23,21 +24,24 @@ def _country_code(value):
 
 
 def canonical_country(raw):
-    """``?country=`` as the directory reads it: ``KR`` for ``kr`` or `` Kr ``, ``none``, or junk as sent."""
+    """``?country=`` as the directory reads it: ``KR`` for ``kr`` or `` Kr ``, ``none``, or ``unknown``.
+
+    Every made-up value is ``unknown``: one copy, which explains it.
+    """
     value = raw.strip()
     if not value:
         return None
     if value.lower() == NO_COUNTRY:
         return NO_COUNTRY
-    return _country_code(value) or raw
+    return _country_code(value) or UNKNOWN
 
 
 def canonical_kind(raw):
-    """``?kind=`` as the directory reads it: stripped and lower-case (junk as sent)."""
+    """``?kind=`` as the directory reads it: stripped and lower-case, or ``unknown``."""
     value = raw.strip().lower()
     if not value:
         return None
-    return value if value in Member.Kind.values else raw
+    return value if value in Member.Kind.values else UNKNOWN
 
 
 class MemberListView(ListView):
@@ -61,7 +65,7 @@ class MemberListView(ListView):
         code = _country_code(value)
         if not code:
             self.filter_errors.append(
-                f"“{value[:20]}” is not a country code we know (use two letters, e.g. KR); "
+                "That is not a country code we know (use two letters, e.g. KR); "
                 "showing members from every country."
             )
             return None
@@ -73,21 +77,13 @@ class MemberListView(ListView):
             return None
         if value not in Member.Kind.values:
             self.filter_errors.append(
-                f"“{raw[:20]}” is not a kind of member (use “individual” or “organisation”); "
-                "showing every kind."
+                "That is not a kind of member (use “individual” or “organisation”); showing every kind."
             )
             return None
         return value
 
     def published(self):
         return Member.objects.published()
-
-    def render_to_response(self, context, **response_kwargs):
-        response = super().render_to_response(context, **response_kwargs)
-        if self.filter_errors:
-            # Junk filter values must not each leave a copy in a shared page cache.
-            do_not_store(response)
-        return response
 
     def get_queryset(self):
         members = self.published()

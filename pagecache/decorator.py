@@ -2,12 +2,13 @@
 
 Who is served a copy
     GET and HEAD requests that are not personal. A request is personal when it
-    carries a session that exists (one look-up in the session store, made only
-    when the session cookie is present: logged-in staff) or a flash-messages
-    cookie that verifies (Django's cookie message storage signs it, so only
-    this site can have made it). A made-up ``sessionid`` or ``messages`` cookie
-    is not personal: it gets the cached copy like any visitor, so junk cookies
-    cannot make every request render. Personal requests bypass the cache.
+    carries a session in use (its signed marker cookie matches it, see
+    ``pagecache.personal``: no look-up in the session store) or a
+    flash-messages cookie that verifies (Django's cookie message storage signs
+    it, so only this site can have made it). A made-up ``sessionid`` or
+    ``messages`` cookie is not personal: it gets the cached copy like any
+    visitor at no extra cost, so junk cookies cannot make every request render.
+    Personal requests bypass the cache.
 
 What is stored
     Only 200 responses that set no cookie other than the CSRF cookie, add no
@@ -34,12 +35,12 @@ import time
 from functools import wraps
 
 from django.conf import settings
-from django.contrib.messages.storage.cookie import CookieStorage
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from pagecache.holes import fill_holes, punch_field_holes, punch_holes
 from pagecache.levels import current_version, find_copy, page_key, store_copy
+from pagecache.personal import is_personal
 from pagecache.query import canonical_query, canonicalisers
 
 _UNSTORED_HEADERS = {"cache-control", "content-length", "expires", "vary", "x-page-cache"}
@@ -94,7 +95,9 @@ def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=F
                     patch_cache_control(response, private=True)
                 return _mark(response, "bypass")
 
-            query = canonical_query(request, canonical_by_name)
+            query, redirect = canonical_query(request, canonical_by_name)
+            if redirect:
+                return _mark(HttpResponseRedirect(request.path + (f"?{query}" if query else "")), "redirect")
             key = page_key(request, query, public)
             version = current_version()
             entry = find_copy(key, version)
@@ -115,23 +118,6 @@ def cache_public_page(view_func=None, *, timeout=None, query_params=(), public=F
     if view_func is not None:
         return decorator(view_func)
     return decorator
-
-
-def is_personal(request):
-    """True for a request with a session that exists or a flash-messages cookie that verifies."""
-    cookies = request.COOKIES
-    if settings.SESSION_COOKIE_NAME in cookies and _session_exists(request):
-        return True
-    return CookieStorage.cookie_name in cookies and len(CookieStorage(request)) > 0
-
-
-def _session_exists(request):
-    session = getattr(request, "session", None)
-    if session is None:  # no session middleware: the cookie is all there is to go by
-        return True
-    # None for a key too short to be one (no look-up); otherwise one look-up in the store.
-    key = session.session_key
-    return key is not None and session.exists(key)
 
 
 def _timeout(timeout):

@@ -12,9 +12,12 @@ replaced by the canonical query:
   ``request.GET.get`` returns (``?ref=junk&ref=<member>`` is ``ref=<member>``);
 * that value goes through its ``canonical(value)`` function, which returns
   the value the view would read it as, ``None`` to drop the parameter (the
-  view sees it absent), or raises ``Http404`` for a value the view would
-  refuse anyway. Without a function, an empty value is dropped and any other
-  is kept as it is.
+  view sees it absent), raises ``NotCanonical`` for junk the visitor is sent
+  away from (a redirect to the page without it: cheaper than rendering a
+  404 for every made-up value), or raises ``Http404``. Without a function,
+  an empty value is dropped and any other is kept as it is. A filter whose
+  value names nothing (``country=ZZ``) canonicalises to one shared value
+  (``UNKNOWN``), so every made-up value shares one copy that explains it.
 
 So ``page=01`` and ``page=`` U+FF11 (a full-width one) share the copy of
 ``page=1``, and ``country=kr`` that of ``country=KR``: variants of one page
@@ -25,7 +28,14 @@ than a page of its own (an unknown filter) must be answered through
 
 from urllib.parse import urlencode
 
-from django.http import Http404, QueryDict
+from django.http import QueryDict
+
+# The one value every made-up filter value becomes: they share one explained copy.
+UNKNOWN = "unknown"
+
+
+class NotCanonical(Exception):
+    """Raised by a canonicaliser for junk: the visitor is redirected to the page without the parameter."""
 
 
 def keep_as_is(value):
@@ -36,8 +46,9 @@ def page_number(value):
     """``?page=`` as Django's paginated views read it: ``int(value)`` or ``"last"``.
 
     ``01``, ``+1``, `` 1`` and a full-width ``1`` (U+FF11) are page ``"1"``; empty is the first page
-    (no parameter); anything the view would answer with a 404 (``abc``, ``0``)
-    is a 404 here, before the view runs.
+    (no parameter); anything that is no page number (``abc``, ``0``) sends the
+    visitor to the first page (``NotCanonical``). A number past the last page
+    is the view's 404.
     """
     if not value:
         return None
@@ -46,9 +57,9 @@ def page_number(value):
     try:
         number = int(value)
     except ValueError:
-        raise Http404("Not a page number.") from None
+        raise NotCanonical("Not a page number.") from None
     if number < 1:
-        raise Http404("No such page.")
+        raise NotCanonical("No such page.")
     return str(number)
 
 
@@ -60,14 +71,23 @@ def canonicalisers(query_params):
 
 
 def canonical_query(request, canonical_by_name):
-    """Replace the request's query by its canonical form (see the module docstring); return it."""
+    """Replace the request's query by its canonical form (see the module docstring).
+
+    Returns ``(query, redirect)``: ``redirect`` is True when a value was junk
+    the visitor should be sent away from, to the page with ``query``.
+    """
     pairs = []
+    redirect = False
     for name in sorted(canonical_by_name):
         if name in request.GET:
-            value = canonical_by_name[name](request.GET[name])
+            try:
+                value = canonical_by_name[name](request.GET[name])
+            except NotCanonical:
+                redirect = True
+                continue
             if value is not None:
                 pairs.append((name, value))
     query = urlencode(pairs)
     request.GET = QueryDict(query)
     request.META["QUERY_STRING"] = query  # for get_full_path()
-    return query
+    return query, redirect

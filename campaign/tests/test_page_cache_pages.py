@@ -55,10 +55,22 @@ def test_every_public_page_is_served_to_the_next_visitor_without_a_query(content
         assert second.content.replace(b" ", b"")[:200] == first.content.replace(b" ", b"")[:200]
 
 
-def test_a_junk_directory_filter_is_answered_but_not_stored(db):
-    Client().get("/coalition/?country=ZZ")
-    Client().get("/testimonies/?topic=no-such-topic")
-    assert not [key for key in caches["default"]._cache if KEY_PREFIX in key]
+@pytest.mark.parametrize(
+    ("path", "param", "message"),
+    [
+        ("/coalition/", "country", "not a country code we know"),
+        ("/coalition/", "kind", "not a kind of member"),
+        ("/testimonies/", "topic", "There is no such topic"),
+    ],
+)
+def test_every_made_up_filter_value_shares_one_explained_copy(db, path, param, message):
+    first = Client().get(path, {param: "ZZ-made-up-1"})
+    stored = [key for key in caches["default"]._cache if KEY_PREFIX in key]
+    second = Client().get(path, {param: "another-made-up-value"})
+    assert message in first.content.decode() and message in second.content.decode()
+    assert second["X-Page-Cache"] == "hit"
+    assert [key for key in caches["default"]._cache if KEY_PREFIX in key] == stored
+    assert b"made-up" not in second.content  # the value is never echoed into the shared copy
 
 
 def test_showing_the_contact_address_is_never_cached(content):
@@ -166,10 +178,15 @@ def test_a_variant_of_a_query_value_shares_the_canonical_copy(content, canonical
 @pytest.mark.parametrize(
     "url", ["/news/?page=abc", "/news/?page=0", "/coalition/?page=-1", "/testimonies/?page=1.0"]
 )
-def test_a_page_number_the_view_would_refuse_is_a_404_and_stores_nothing(content, url):
+def test_a_junk_page_number_is_sent_to_the_first_page_and_stores_nothing(content, url):
     response = Client().get(url)
-    assert response.status_code == 404
+    assert response.status_code == 302
+    assert response["Location"] == url.split("?")[0]
     assert stored_keys() == set()
+
+
+def test_a_page_past_the_last_is_the_views_404(content):
+    assert Client().get("/news/?page=999").status_code == 404
 
 
 def test_a_made_up_referrer_before_a_real_one_shares_the_real_ones_copy(client, settings):

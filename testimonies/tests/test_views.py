@@ -39,7 +39,7 @@ def test_unknown_topic_is_explained_and_shows_every_testimony(client):
     make_testimony(name="Lee Sung Ae")
     response = client.get(LIST_URL, {"topic": "no-such-topic"})
     assert response.status_code == 200
-    assert "There is no topic “no-such-topic”" in response.content.decode()
+    assert "There is no such topic" in response.content.decode()
     assert b"Lee Sung Ae" in response.content
 
 
@@ -67,7 +67,8 @@ def test_list_runs_few_queries_whatever_the_number_of_testimonies(client, django
         make_testimony(topics=topics[: i % 5 + 1])
     with django_assert_max_num_queries(5):
         assert client.get(LIST_URL).status_code == 200
-    with django_assert_max_num_queries(5):
+    # One more, once per content version and process: the topics' slugs the page cache keys on.
+    with django_assert_max_num_queries(6):
         assert client.get(LIST_URL, {"topic": topics[0].slug, "page": "3"}).status_code == 200
 
 
