@@ -1,11 +1,8 @@
 """The petition's pages: sign, thanks, confirm, withdraw."""
 
-from functools import wraps
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.signing import BadSignature, SignatureExpired
-from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -70,40 +67,23 @@ def get_published_petition(slug):
     return _petition_and_wording(slug)[0]
 
 
-def _member_slugs():
-    """Slugs of published members (for ``?ref=``), from the shared cache."""
-    return cache.get_or_set(
-        "petition:member-slugs",
-        lambda: set(Member.objects.published().values_list("slug", flat=True)),
-        timeout=max(settings.PAGE_CACHE_SECONDS, 1),
-    )
+def canonical_ref(value):
+    """``?ref=`` as the petition page reads it: a published member's slug, else dropped.
 
-
-def _known_ref_only(view):
-    """Drop a ``?ref=`` that names no published member before the page cache keys on it.
-
-    Otherwise every made-up value would leave its own copy of the page in the cache.
+    The slugs are read once per content version in each process, so a made-up
+    value costs no query and never mints a copy of the page.
     """
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        ref = request.GET.get("ref")
-        if ref is not None and request.method in ("GET", "HEAD") and ref not in _member_slugs():
-            query = request.GET.copy()
-            del query["ref"]
-            request.GET = QueryDict(query.urlencode())
-            request.META["QUERY_STRING"] = request.GET.urlencode()
-        return view(request, *args, **kwargs)
-
-    return wrapper
+    slugs = content_memo(
+        ("member-slugs",), lambda: frozenset(Member.objects.published().values_list("slug", flat=True))
+    )
+    return value if value in slugs else None
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@_known_ref_only
 @cache_public_page(
     # The page shows the count: a copy lives no longer than the count itself.
     timeout=lambda: settings.PETITION_COUNT_MAX_AGE,
-    query_params=("ref",),
+    query_params={"ref": canonical_ref},
     # The form's "issued at" stamp is signed anew for each visitor.
     fresh_fields={"issued": restamp(FORM_SALT)},
 )
@@ -122,7 +102,8 @@ def petition_detail(request, slug):
                 return _see_other("petitions:thanks", slug=petition.slug)
         else:
             form = SignatureForm(
-                initial={"ref": request.GET.get("ref", "")},
+                # The cache has canonicalised it already, unless it is off or the request personal.
+                initial={"ref": canonical_ref(request.GET.get("ref", "")) or ""},
                 petition=petition,
                 consent_wording=consent_wording,
             )

@@ -164,24 +164,30 @@ def clean_home(b):
 
 
 def junk(b):
-    """Issue 11, item 6: junk cookies and parameter values must not bypass or flood the page cache."""
+    """Issue 11, item 6: junk cookies and parameter values must not bypass or flood the page cache.
+
+    Each junk figure is compared with the same page without junk, measured just
+    before it by the same Lua script (the issue names home; for the other pages
+    home's rate is out of reach whatever the cache does, since they are larger).
+    """
     results = {}
     try:
-        clean = clean_home(b)
+        results["clean home"] = clean_home(b)
     except Unavailable as exc:
         return b.na("7. home, clean (new visitor)", exc)
-    results["clean home"] = clean
     for label, path, param, cookie in JUNK:
         name = f"7. {label}"
         try:
             path = path.format(petition=b.data["petition_path"])
             b.warm(path)
+            # Measured right before its junk twin: on a shared machine the rate drifts within minutes.
+            clean = b.wrk.measure(path, junk_lua(path) + LUA_COUNT_STATUS)
             data = b.wrk.measure(path, junk_lua(path, param=param, cookie=cookie) + LUA_COUNT_STATUS)
             ratio = data["rps"] / clean["rps"] if clean["rps"] else 0
-            data["ratio_to_clean_home"] = ratio
+            data.update(ratio_to_clean_page=ratio, clean_rps=clean["rps"])
             results[label] = data
-            b.row(name, f"{b.get_figure(data)} = {ratio:.0%} of clean home ({statuses(data)})",
-                  f">= {JUNK_SHARE:.0%} of clean home", ratio >= JUNK_SHARE)  # fmt: skip
+            b.row(name, f"{b.get_figure(data)} = {ratio:.0%} of the clean page's {clean['rps']:.0f} req/s "
+                  f"({statuses(data)})", f">= {JUNK_SHARE:.0%} of the clean page", ratio >= JUNK_SHARE)  # fmt: skip
         except Unavailable as exc:
             b.na(name, exc)
     b.results["measurements"]["junk"] = results
