@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run setup test lint fmt bench audit audit-deps reliability clean node_modules
+.PHONY: help run setup test lint fmt bench audit audit-deps reliability cluster cluster-test clean node_modules
 
 help: ## List the targets
 	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,6 +63,12 @@ audit-deps: setup ## Known vulnerabilities in the pinned requirements (pip-audit
 
 reliability: setup ## Load and fault runs: gunicorn + a throwaway PostgreSQL cluster (root; < 10 min)
 	$(PY) scripts/reliability.py $(RELIABILITY_ARGS)
+
+cluster: setup ## Two app nodes (network namespaces) behind nginx, PgBouncer, Redis; prints the address (root)
+	$(PY) scripts/cluster.py --serve $(CLUSTER_ARGS)
+
+cluster-test: setup ## The cluster scenarios of issue 17, figures in SCALING.md (root; < 10 min)
+	$(PY) scripts/cluster.py $(CLUSTER_ARGS)
 
 bench: setup ## Load-test on this machine (own PostgreSQL, gunicorn, wrk; ~5 min); BENCH_ARGS=--quick for a smoke run
 	$(PY) scripts/bench.py $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-"""Refuse oversized request bodies before anything reads them."""
+"""Refuse oversized request bodies before anything reads them; name the node in every answer."""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -41,3 +41,17 @@ def payload_too_large(request):
     response = HttpResponse(body, status=413)
     response["Cache-Control"] = "no-store"
     return response
+
+
+class NodeNameMiddleware:
+    """``X-Node: <NODE_NAME>`` on every response, when the setting names this node."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.node_name = settings.NODE_NAME
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.node_name:
+            response["X-Node"] = self.node_name
+        return response

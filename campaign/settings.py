@@ -62,6 +62,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or (
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# Named in every answer's X-Node header, so that an operator (and the cluster test) can tell
+# which app node behind the load balancer answered; empty: no header.
+NODE_NAME = env("NODE_NAME", "")
+
 # The absolute address of the site, for links in emails and feeds.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("SITE_NAME", "International Coalition to Stop Crimes Against Humanity in North Korea")
@@ -89,6 +93,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every answer names the node that gave it, error pages included.
+    "campaign.middleware.NodeNameMiddleware",
     # Security headers first, so that every response carries them. X-Frame-Options
     # and the CSP sit before WhiteNoise too: static files and early refusals (413)
     # never reach the middleware below, and should carry the same headers.
@@ -183,6 +189,9 @@ def parse_database_url(url):
             "OPTIONS": options,
             "CONN_MAX_AGE": 0,
             "CONN_HEALTH_CHECKS": False,
+            # PgBouncer in transaction pooling mode hands each transaction to any server
+            # connection, so a named cursor (which lives in one) cannot be used there.
+            "DISABLE_SERVER_SIDE_CURSORS": env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False),
             # ?test_name=… lets parallel test runs use separate test databases.
             "TEST": {"NAME": test_name},
         }
@@ -210,7 +219,14 @@ def parse_cache_url(url):
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     if parts.scheme in {"redis", "rediss"}:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        # Short socket timeouts: a Redis that is down or unreachable gives the visitor
+        # the 503 page within a second or two, instead of holding a web worker.
+        timeout = env_int("CACHE_TIMEOUT", 2)
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+        }
     if parts.scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": parts.netloc}
     if parts.scheme == "dummy":

@@ -10,6 +10,12 @@ itself again with a growing delay (``RETRY_DELAYS``), for at most
 signature stays pending throughout, so staff can still resend from the admin.
 The immediate backend cannot defer, so there the failure is logged and recorded
 once and nothing loops or sleeps.
+
+A task may run twice: a worker killed after the send but before it recorded
+the task's success leaves it "running", and ``manage.py reap_tasks`` queues it
+again. Each task carries the time its email was asked for (``requested_at``);
+it sends nothing when an email already went out to that signature since then.
+A later request (signing again, staff's resend) asks anew, so it still sends.
 """
 
 import logging
@@ -21,6 +27,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from petitions.models import Signature
 
@@ -41,7 +48,18 @@ def _absolute(path):
     return f"{settings.SITE_URL}{path}"
 
 
-def _retry_later(signature_id, attempt, error):
+def confirmation_request():
+    """The keyword arguments of a new request for the email: when it was asked for."""
+    return {"requested_at": timezone.now().isoformat()}
+
+
+def _already_sent(signature, requested_at):
+    """True when an email went out to this signature after `requested_at` (a re-run task)."""
+    sent_at = signature.confirmation_sent_at
+    return bool(requested_at) and sent_at is not None and sent_at >= parse_datetime(requested_at)
+
+
+def _retry_later(signature_id, attempt, error, requested_at):
     """Enqueue the next attempt after a failed send, if the backend can wait and attempts remain."""
     if attempt >= MAX_ATTEMPTS:
         logger.error(
@@ -61,7 +79,9 @@ def _retry_later(signature_id, attempt, error):
         )
         return None
     run_after = timezone.now() + RETRY_DELAYS[attempt - 1]
-    retry = send_confirmation.using(run_after=run_after).enqueue(signature_id, attempt=attempt + 1)
+    retry = send_confirmation.using(run_after=run_after).enqueue(
+        signature_id, attempt=attempt + 1, requested_at=requested_at
+    )
     logger.warning(
         "Confirmation email for signature %s failed (attempt %s of %s: %r); retrying after %s.",
         signature_id,
@@ -74,10 +94,11 @@ def _retry_later(signature_id, attempt, error):
 
 
 @task
-def send_confirmation(signature_id, attempt=1):
+def send_confirmation(signature_id, attempt=1, requested_at=None):
     """Email a pending signer the links to confirm or withdraw their signature.
 
-    Returns False (and sends nothing) when the signature is no longer pending.
+    Returns False (and sends nothing) when the signature is no longer pending,
+    or when an email already went out to it since `requested_at` (an ISO time).
     When the mail server fails (``smtplib.SMTPException``, refused connections and
     timeouts are all ``OSError``), the next attempt is scheduled and the error is
     raised again, so the task backend records this attempt as failed with its
@@ -92,6 +113,9 @@ def send_confirmation(signature_id, attempt=1):
         .first()
     )
     if signature is None:
+        return False
+    if _already_sent(signature, requested_at):
+        logger.info("Confirmation email for signature %s already sent since %s.", signature_id, requested_at)
         return False
     petition = signature.petition
     kwargs = {"slug": petition.slug}
@@ -126,7 +150,7 @@ def send_confirmation(signature_id, attempt=1):
     try:
         message.send()
     except OSError as error:
-        _retry_later(signature_id, attempt, error)
+        _retry_later(signature_id, attempt, error, requested_at)
         raise
     Signature.objects.filter(pk=signature_id).update(confirmation_sent_at=sent_at)
     return True

@@ -11,6 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_cookie
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from campaign import consent
 
@@ -119,9 +121,13 @@ def csrf_failure(request, reason=""):
 
 
 def server_error(request):
-    """500, or a 503 with Retry-After when the database is out of reach."""
+    """500, or a 503 with Retry-After when the database or the shared cache (Redis) is out of reach.
+
+    Without Redis the site does not carry on uncached: the rate limits and the
+    resend cooldown live there, and a signing spike without them is unguarded.
+    """
     exception = sys.exc_info()[1]
-    if isinstance(exception, (OperationalError, InterfaceError)):
+    if isinstance(exception, (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)):
         # The context processors may need the database: render without the request.
         return _error_page(None, "503.html", 503, headers={"Retry-After": "30"})
     return _error_page(None, "500.html", 500)

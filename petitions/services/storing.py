@@ -13,7 +13,8 @@ from petitions.models import Signature
 
 def enqueue_confirmation(*, signature_id):
     """Send the confirmation email once the current transaction commits."""
-    transaction.on_commit(lambda: tasks.send_confirmation.enqueue(signature_id))
+    request = tasks.confirmation_request()
+    transaction.on_commit(lambda: tasks.send_confirmation.enqueue(signature_id, **request))
 
 
 def insert_signature(*, signature, send_email):
@@ -38,7 +39,7 @@ def insert_signature(*, signature, send_email):
         elif with_task:
             with transaction.atomic():
                 signature.save(force_insert=True)
-                tasks.send_confirmation.enqueue(signature.pk)
+                tasks.send_confirmation.enqueue(signature.pk, **tasks.confirmation_request())
         else:
             signature.save(force_insert=True)
     if send_email and not with_task:
@@ -80,7 +81,7 @@ def _insert_with_email_task(signature):
         signature.pk = _next_signature_id(cursor)
         task_row = DBTaskResult(
             id=backend._get_id(),
-            args_kwargs=normalize_json({"args": [signature.pk], "kwargs": {}}),
+            args_kwargs=normalize_json({"args": [signature.pk], "kwargs": tasks.confirmation_request()}),
             priority=send_confirmation.priority,
             task_path=send_confirmation.module_path,
             queue_name=send_confirmation.queue_name,

@@ -1,7 +1,12 @@
-"""An HTTP/1.1 client for 127.0.0.1: one-off requests, kept-alive connections, a visitor with cookies."""
+"""An HTTP/1.1 client for 127.0.0.1: one-off requests, kept-alive connections, a visitor with cookies.
+
+`host` and `tls` reach the cluster test's own addresses (nginx with a throwaway certificate, app
+nodes in network namespaces); the default stays plain HTTP to 127.0.0.1.
+"""
 
 import gzip
 import http.client
+import ssl
 import time
 from urllib.parse import urlencode
 
@@ -32,6 +37,15 @@ class Response:
         return body.decode("utf-8", "replace")
 
 
+def connect(host, port, timeout, tls=False, source=None):
+    """`source`: the client's own address (another 127.x.y.z is another client to the rate limits)."""
+    bind = (source, 0) if source else None
+    if tls:  # the test's own self-signed certificate: nothing to verify it against
+        context = ssl._create_unverified_context()
+        return http.client.HTTPSConnection(host, port, timeout=timeout, context=context, source_address=bind)
+    return http.client.HTTPConnection(host, port, timeout=timeout, source_address=bind)
+
+
 def _exchange(conn, method, path, body, headers):
     begin = time.monotonic()
     conn.request(method, path, body=body, headers=headers or {})
@@ -40,9 +54,9 @@ def _exchange(conn, method, path, body, headers):
     return result, response.will_close
 
 
-def request(port, method, path, body=None, headers=None, timeout=30):
+def request(port, method, path, body=None, headers=None, timeout=30, host=HOST, tls=False):
     """One request on a connection of its own (probes, one-off checks)."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    conn = connect(host, port, timeout, tls)
     try:
         return _exchange(conn, method, path, body, headers)[0]
     finally:
@@ -56,8 +70,9 @@ class KeptConnection:
     for half of the server's keep-alive time. A POST is never sent twice: a failure is the caller's.
     """
 
-    def __init__(self, port, timeout=180, keepalive=30):
+    def __init__(self, port, timeout=180, keepalive=30, host=HOST, tls=False):
         self.port, self.timeout, self.keepalive = port, timeout, keepalive
+        self.host, self.tls, self.source = host, tls, None
         self.conn = None
         self.last_used = 0.0
 
@@ -71,7 +86,7 @@ class KeptConnection:
             self.close()
         for attempt in (1, 2):
             if self.conn is None:
-                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
+                self.conn = connect(self.host, self.port, self.timeout, self.tls, self.source)
             try:
                 result, will_close = _exchange(self.conn, method, path, body, headers)
             except (OSError, http.client.HTTPException):
@@ -89,14 +104,18 @@ class KeptConnection:
 class Visitor:
     """A browser: a cookie jar and one kept-alive connection."""
 
-    def __init__(self, port, user_agent="ops-run", keepalive=30):
+    def __init__(self, port, user_agent="ops-run", keepalive=30, host=HOST, tls=False, origin=None):
         self.port = port
         self.user_agent = user_agent
         self.cookies = {}
-        self.connection = KeptConnection(port, keepalive=keepalive)
+        self.connection = KeptConnection(port, keepalive=keepalive, host=host, tls=tls)
+        # Over HTTPS, Django's CSRF check wants the Origin (or Referer) a browser sends.
+        self.origin = origin
 
     def headers(self, extra=None):
-        headers = {"User-Agent": self.user_agent} | (extra or {})
+        headers = (
+            {"User-Agent": self.user_agent} | ({"Origin": self.origin} if self.origin else {}) | (extra or {})
+        )
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         return headers

@@ -1,0 +1,136 @@
+#!/usr/bin/env python
+"""`make cluster` / `make cluster-test`: two app nodes behind nginx on PgBouncer, Redis and PostgreSQL.
+
+As root, on one machine: each app node in a network namespace of its own (veth pair 10.231.n.1 ↔
+10.231.n.2) running gunicorn and db_worker from deploy/systemd's command lines; nginx, PgBouncer and
+Redis from deploy/ in the root namespace; PostgreSQL a throwaway cluster (scripts/ops). `--serve`
+starts it, prints the address and waits for Ctrl-C; otherwise the scenarios in
+scripts/cluster_scenarios/ run (`--only 123456`), their figures go to SCALING.md, and everything is
+removed at the end, on an error, on Ctrl-C and on TERM.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+import traceback
+
+from cluster_scenarios import scenarios
+from cluster_scenarios.topology import DB, VAR, Cluster
+from ops import ROOT, log, start_log
+from ops.postgres import throwaway
+from ops.processes import free_port, manage
+from reliability import CREATE_PETITION
+
+OPTIONS = [
+    ("--only", str, "123456", "scenarios to run, in order"),
+    ("--signatures", int, 5000, "scenario 4: unique addresses signed while a node is killed"),
+    ("--graceful-signatures", int, 600, "scenario 4: signatures while a node stops gracefully"),
+    ("--concurrency", int, 16, "client threads for scenarios 4 and 6"),
+    ("--web-workers", int, 2, "gunicorn workers per node"),
+    ("--outage-seconds", float, 10, "scenario 5: Redis down for"),
+    ("--throughput-seconds", float, 8, "scenario 6: seconds per measurement"),
+    ("--pg-port", int, 5439, "the throwaway PostgreSQL's port (or a free one)"),
+    ("--budget", float, 540, "start no scenario after this many seconds"),
+]
+PG_SETTINGS = {"max_connections": 100, "fsync": "off", "synchronous_commit": "off", "timezone": "UTC"}
+
+
+def interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
+def set_up(cluster):
+    env = cluster.site_env()
+    manage("migrate", "--no-input", env=env)
+    manage("load_content", env=env)
+    manage("shell", "-c", CREATE_PETITION, env=env)
+    staff = env | {"DJANGO_SUPERUSER_PASSWORD": scenarios.STAFF_PASSWORD}
+    manage("createsuperuser", "--no-input", "--username", "staff", "--email", "staff@example.org", env=staff)
+    for node in cluster.nodes:  # first: Redis and PgBouncer listen on the veth pairs' outer ends
+        node.create()
+    cluster.start_redis()
+    cluster.start_pgbouncer()
+    for node in cluster.nodes:
+        node.start()
+    cluster.start_nginx()
+    log(f"nginx: https://127.0.0.1:{cluster.https_port}/ → {', '.join(n.addr for n in cluster.nodes)}")
+
+
+def write_scaling(run, args):
+    lines = [
+        "# SCALING",
+        "",
+        "Written by `make cluster-test` (scripts/cluster.py): two app nodes in network namespaces behind",
+        "nginx, PgBouncer (transaction pooling), Redis and PostgreSQL 15, all from deploy/, on one machine",
+        f"with {os.cpu_count()} cores. Finished {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} in "
+        f"{time.monotonic() - run.started:.0f} s; arguments: `{' '.join(sys.argv[1:]) or '(defaults)'}`.",
+        "",
+        "| Scenario | Verdict | Figures |",
+        "|---|---|---|",
+    ]
+    for name, verdict, figures in run.results:
+        shown = ", ".join(f"{key}={value}" for key, value in figures.items())
+        lines.append(f"| {name} | {verdict} | {shown} |")
+    (ROOT / "SCALING.md").write_text("\n".join(lines) + "\n")
+    (VAR / "results.json").write_text(json.dumps(run.results, indent=2, default=str))
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--serve", action="store_true", help="start the cluster and wait for Ctrl-C")
+    for flag, kind, default, text in OPTIONS:
+        parser.add_argument(flag, type=kind, default=default, help=f"{text} [{default}]")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("cluster.py makes network namespaces and a PostgreSQL cluster: run it as root.")
+    shutil.rmtree(VAR, ignore_errors=True)
+    (VAR / "mail").mkdir(parents=True)
+    start_log("cluster")
+    signal.signal(signal.SIGTERM, interrupted)
+    run = scenarios.RUN
+    run.args = args
+    cluster = Cluster(args)
+    cluster.install_missing()
+    failed = False
+    with contextlib.ExitStack() as stack:
+        stack.callback(cluster.teardown)
+        cluster.pg = stack.enter_context(throwaway(
+            "cluster", free_port(args.pg_port), user=DB["user"], password=DB["password"],
+            database=DB["database"], settings=PG_SETTINGS))  # fmt: skip
+        set_up(cluster)
+        run.cluster = cluster
+        if args.serve:
+            print(
+                f"The cluster answers on https://127.0.0.1:{cluster.https_port}/ (Ctrl-C stops it).",
+                flush=True,
+            )
+            with contextlib.suppress(KeyboardInterrupt):
+                signal.pause()
+            return
+        for key in args.only:
+            if time.monotonic() - run.started > args.budget:
+                scenarios.record(key, "skipped (time budget)")
+                continue
+            try:
+                scenarios.SCENARIOS[key]()
+            except Exception:
+                traceback.print_exc()
+                scenarios.record(key, "FAIL", error="raised; see the log above")
+        write_scaling(run, args)
+        failed = any(verdict == "FAIL" for _, verdict, _ in run.results)
+    print("\nSummary")
+    for name, verdict, _ in run.results:
+        print(f"  {name:24} {verdict}")
+    print(f"  total {time.monotonic() - run.started:.0f}s; figures in SCALING.md")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

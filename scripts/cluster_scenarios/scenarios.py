@@ -1,0 +1,315 @@
+"""The cluster scenarios (issue 17): spread, shared sessions, exact limits, a node lost, outages, throughput."""
+
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+from urllib.parse import urljoin
+
+import psycopg
+from ops import HOST, log
+from ops.forms import post_form
+from ops.web import Visitor, request
+
+from cluster_scenarios.topology import DB, VAR
+
+RUN = SimpleNamespace(args=None, cluster=None, results=[], started=time.monotonic())
+STAFF_PASSWORD = "cluster-staff-" + uuid.uuid4().hex
+PETITION = "/petitions/reliability-run/"
+
+
+def record(name, verdict, **figures):
+    RUN.results.append((name, verdict, figures))
+    log(f"scenario {name}: {verdict} " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+
+
+def query(sql, params=None):
+    """SQL on PostgreSQL itself (not through PgBouncer)."""
+    with psycopg.connect(host=HOST, port=RUN.cluster.pg.port, user=DB["user"], password=DB["password"],
+                         dbname=DB["database"], autocommit=True) as conn:  # fmt: skip
+        return conn.execute(sql, params).fetchall()
+
+
+def through_nginx(source=None):
+    c = RUN.cluster
+    visitor = Visitor(
+        c.https_port, "cluster-run", host=HOST, tls=True, origin=f"https://{HOST}:{c.https_port}"
+    )
+    visitor.connection.source = source
+    return visitor
+
+
+def at_node(node, port=8000):
+    return Visitor(port, "cluster-run", host=node.addr)
+
+
+def sign(visitor, address):
+    """GET the form, POST it filled in; the outcome: 'signed' (a 303 to thanks), 'form' or 'error-…'."""
+    try:
+        page = visitor.get(PETITION)
+        action, fields = post_form(page.text, "email")
+        if fields is None:
+            return f"error-{page.status}"
+        fields |= {"name": "Cluster Signer", "email": address, "country": "GB", "consent": "on"}
+        response = visitor.post(urljoin(PETITION, action or ""), fields)
+    except OSError as error:
+        visitor.connection.close()
+        return f"error-{type(error).__name__}"
+    if response.status == 303 and "/thanks/" in (response.header("Location") or ""):
+        return "signed"
+    return "form" if response.status == 200 else f"error-{response.status}"
+
+
+def scenario_1_spread():
+    nodes = Counter()
+    for _ in range(40):
+        nodes[request(RUN.cluster.https_port, "GET", "/healthz", tls=True).header("X-Node")] += 1
+    verdict = "PASS" if len(nodes) == 2 and None not in nodes else "FAIL"
+    record("1 spread", verdict, **{f"answers_{k}": v for k, v in sorted(nodes.items(), key=str)})
+
+
+def _admin_sign_in(visitor):
+    page = visitor.get("/admin/login/?next=/admin/")
+    _, fields = post_form(page.text, "username")
+    fields |= {"username": "staff", "password": STAFF_PASSWORD}
+    return visitor.post("/admin/login/?next=/admin/", fields).status
+
+
+def scenario_2_sessions():
+    a, b = RUN.cluster.nodes
+    on_a = at_node(a)
+    signed_in = _admin_sign_in(on_a)
+    on_b = at_node(b)
+    on_b.cookies = on_a.cookies
+    admin_on_b = on_b.get("/admin/").status
+    # A form fetched from node a, posted to node b.
+    page = on_a.get(PETITION)
+    action, fields = post_form(page.text, "email")
+    fields |= {"name": "Across", "email": f"across-{uuid.uuid4().hex[:6]}@cluster.example", "country": "GB",
+               "consent": "on"}  # fmt: skip
+    posted = on_b.post(urljoin(PETITION, action or ""), fields).status
+    # The control: node b's namespace with a different SECRET_KEY on another port.
+    control = b.start(worker=False, port=8001, SECRET_KEY="another-key-" + uuid.uuid4().hex)
+    try:
+        other = at_node(b, 8001)
+        other.cookies = dict(on_a.cookies)
+        control_admin = other.get("/admin/").status
+        fields["email"] = control_email = f"control-{uuid.uuid4().hex[:6]}@cluster.example"
+        other.post(urljoin(PETITION, action or ""), fields)
+        # A stamp signed with another key reads as a bot's form: thanked, but held as suspected.
+        control_post = query("SELECT state FROM campaign_signature WHERE email = %s", [control_email])[0][0]
+    finally:
+        control.stop()
+    ok = (
+        signed_in == 302
+        and admin_on_b == 200
+        and posted == 303
+        and control_admin == 302
+        and control_post != 303
+    )
+    record("2 sessions+csrf", "PASS" if ok else "FAIL", login_on_a=signed_in, admin_on_b=admin_on_b,
+           form_a_to_b=posted, other_key_admin=control_admin, other_key_form=control_post)  # fmt: skip
+
+
+def scenario_3_limits():
+    prefix = f"burst-{uuid.uuid4().hex[:6]}"
+    visitors = [through_nginx(source="127.0.3.1") for _ in range(40)]
+    forms = []
+    for visitor in visitors:
+        page = visitor.get(PETITION)
+        action, fields = post_form(page.text, "email")
+        forms.append((visitor, urljoin(PETITION, action or ""), fields))
+    barrier = threading.Barrier(40)
+
+    def submit(i):
+        visitor, action, fields = forms[i]
+        barrier.wait(60)
+        fields = fields | {
+            "name": "Burst",
+            "email": f"{prefix}.{i}@cluster.example",
+            "country": "GB",
+            "consent": "on",
+        }
+        return visitor.post(action, fields).status
+
+    with ThreadPoolExecutor(40) as pool:
+        statuses = Counter(pool.map(submit, range(40)))
+    states = dict(query("SELECT state, count(*) FROM campaign_signature WHERE email LIKE %s GROUP BY state",
+                        [f"{prefix}.%"]))  # fmt: skip
+    time.sleep(2.5)  # past PETITION_COUNT_MAX_AGE: both nodes recount (or read the other's count)
+    shown = {node.name: _shown_count(node) for node in RUN.cluster.nodes}
+    ok = states.get("pending", 0) == 5 and len(set(shown.values())) == 1
+    record("3 rate limit+count", "PASS" if ok else "FAIL", statuses=dict(statuses), rows=states, shown=shown)
+
+
+def _shown_count(node):
+    page = at_node(node).get(PETITION).text
+    marker = page.find("signature-count")
+    return page[marker : marker + 200].split(">", 1)[-1].split("<", 1)[0].strip() if marker >= 0 else None
+
+
+def _sign_many(addresses, during=None):
+    """Sign each address once through nginx (a fresh client address every 4 signatures); the ledger."""
+    ledger, lock, counter = {}, threading.Lock(), iter(range(10**9))
+
+    def worker(chunk):
+        visitor = None
+        for i, address in enumerate(chunk):
+            if i % 4 == 0:
+                n = next(counter)
+                visitor = through_nginx(source=f"127.{40 + n // 60000}.{n // 250 % 240}.{n % 250 + 1}")
+            outcome = sign(visitor, address)
+            with lock:
+                ledger[address] = (outcome, time.monotonic())
+                done = len(ledger)
+            if during and done == len(addresses) // 3:
+                during()
+
+    size = RUN.args.concurrency
+    with ThreadPoolExecutor(size) as pool:
+        list(pool.map(worker, [addresses[i::size] for i in range(size)]))
+    return ledger
+
+
+def _rows(prefix):
+    return dict(query("SELECT email, count(*) FROM campaign_signature WHERE email LIKE %s GROUP BY email",
+                      [f"{prefix}.%"]))  # fmt: skip
+
+
+def scenario_4_node_lost():
+    a, b = RUN.cluster.nodes
+    prefix = f"lost-{uuid.uuid4().hex[:6]}"
+    addresses = [f"{prefix}.{i}@cluster.example" for i in range(RUN.args.signatures)]
+    killed = {}
+
+    def kill_b():
+        killed["at"], killed["processes"] = time.monotonic(), b.kill()
+        log(f"4: killed node b ({killed['processes']} processes)")
+
+    begin = time.monotonic()
+    ledger = _sign_many(addresses, during=kill_b)
+    seconds = time.monotonic() - begin
+    errors = [address for address, (outcome, _) in ledger.items() if outcome != "signed"]
+    retried = _sign_many(errors)
+    b.start()  # ExecStartPre reaps node b's abandoned tasks; then its worker and web server
+    rows = _rows(prefix)
+    acknowledged = [address for address, (outcome, _) in (ledger | retried).items() if outcome == "signed"]
+    lost = [address for address in acknowledged if address not in rows]
+    duplicates = sum(1 for count in rows.values() if count > 1)
+    emails = _emails_per_address(prefix, len(rows))
+    graceful = _graceful_stop(a)
+    ok = (
+        not lost
+        and not duplicates
+        and set(emails.values()) == {1}
+        and len(emails) == len(rows)
+        and not graceful
+    )
+    record("4 node killed", "PASS" if ok else "FAIL", signatures=len(addresses), seconds=round(seconds),
+           per_second=round(len(addresses) / seconds), errors=len(errors), after_retry_rows=len(rows),
+           lost=len(lost), duplicate_rows=duplicates, emails_not_one=sum(1 for v in emails.values() if v != 1),
+           without_email=len(rows) - len(emails), graceful_errors=graceful)  # fmt: skip
+
+
+def _emails_per_address(prefix, expected, wait=180):
+    """The file mailer's messages per address, once every task is done (bounded wait)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        table = query("SELECT tablename FROM pg_tables WHERE tablename LIKE %s", ["%dbtaskresult"])[0][0]
+        if query(f"SELECT count(*) FROM {table} WHERE status IN ('READY', 'RUNNING')")[0][0] == 0:
+            break
+        time.sleep(1)
+    counts = Counter()
+    for path in (VAR / "mail").iterdir():
+        for line in path.read_text(errors="replace").splitlines():
+            if line.startswith("To: ") and prefix in line:
+                counts[line[4:].strip()] += 1
+    return counts
+
+
+def _graceful_stop(node):
+    prefix = f"graceful-{uuid.uuid4().hex[:6]}"
+    addresses = [f"{prefix}.{i}@cluster.example" for i in range(RUN.args.graceful_signatures)]
+
+    def stop_and_restart():
+        node.web.stop()
+        log(f"4: {node.name} stopped with TERM")
+
+    ledger = _sign_many(addresses, during=stop_and_restart)
+    node.start(worker=False)
+    return sum(1 for outcome, _ in ledger.values() if outcome != "signed")
+
+
+def scenario_5_outages():
+    c = RUN.cluster
+    seen, stop = Counter(), threading.Event()
+
+    def probe():
+        while not stop.is_set():
+            try:
+                response = request(c.https_port, "GET", PETITION, tls=True, timeout=30)
+                seen[(phase[0], response.status, "Traceback" in response.text)] += 1
+            except OSError as error:
+                seen[(phase[0], type(error).__name__, False)] += 1
+            time.sleep(0.2)
+
+    phase = ["before"]
+    thread = threading.Thread(target=probe)
+    thread.start()
+    time.sleep(2)
+    c.redis.stop()
+    phase[0] = "redis-down"
+    time.sleep(RUN.args.outage_seconds)
+    c.start_redis()
+    phase[0] = "redis-back"
+    time.sleep(3)
+    phase[0] = "pg-restart"
+    c.pg.stop()
+    time.sleep(3)
+    c.pg.start()
+    time.sleep(3)
+    phase[0] = "after"
+    time.sleep(3)
+    stop.set()
+    thread.join(60)
+    prefix = f"after-{uuid.uuid4().hex[:6]}"
+    ledger = _sign_many([f"{prefix}.{i}@cluster.example" for i in range(40)])
+    rows = _rows(prefix)
+    acknowledged = [a for a, (outcome, _) in ledger.items() if outcome == "signed"]
+    down = {k: v for k, v in seen.items() if k[0] == "redis-down"}
+    ok = (all(k[1] == 503 for k in down) and not any(k[2] for k in seen)
+          and all(k[1] == 200 for k in seen if k[0] == "after") and all(a in rows for a in acknowledged))  # fmt: skip
+    record("5 redis+pg outages", "PASS" if ok else "FAIL", answers={f"{k[0]}:{k[1]}": v for k, v in seen.items()},
+           signed_after=len(acknowledged), lost=sum(1 for a in acknowledged if a not in rows))  # fmt: skip
+
+
+def _throughput(make_visitor):
+    stop_at = time.monotonic() + RUN.args.throughput_seconds
+    done = Counter()
+
+    def worker(_):
+        visitor = make_visitor()
+        while time.monotonic() < stop_at:
+            done[visitor.get(PETITION).status] += 1
+
+    with ThreadPoolExecutor(RUN.args.concurrency) as pool:
+        list(pool.map(worker, range(RUN.args.concurrency)))
+    return round(sum(done.values()) / RUN.args.throughput_seconds), dict(done)
+
+
+def scenario_6_throughput():
+    a, b = RUN.cluster.nodes
+    two, two_statuses = _throughput(through_nginx)
+    direct, _ = _throughput(lambda: at_node(a))
+    b.web.stop()
+    one, one_statuses = _throughput(through_nginx)
+    b.start(worker=False)
+    record("6 throughput (GET petition)", "PASS", two_nodes_rps=two, one_node_rps=one, direct_node_rps=direct,
+           two_over_one=round(two / one, 2), proxy_over_direct=round(one / direct, 2),
+           statuses={**two_statuses, **one_statuses})  # fmt: skip
+
+
+SCENARIOS = {"1": scenario_1_spread, "2": scenario_2_sessions, "3": scenario_3_limits, "4": scenario_4_node_lost,
+             "5": scenario_5_outages, "6": scenario_6_throughput}  # fmt: skip
