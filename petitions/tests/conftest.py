@@ -9,7 +9,7 @@ def enqueued(monkeypatch):
     calls = []
 
     class FakeTask:
-        def enqueue(self, signature_id):
+        def enqueue(self, signature_id, **options):
             calls.append(signature_id)
 
     monkeypatch.setattr("petitions.tasks.send_confirmation", FakeTask())
