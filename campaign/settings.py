@@ -69,7 +69,8 @@ SITE_NAME = env("SITE_NAME", "International Coalition to Stop Crimes Against Hum
 API_IDENTIFIER_PREFIX = env("API_IDENTIFIER_PREFIX", "icnk")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the site that demands a second factor (campaign.staff.site).
+    "campaign.staff.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,6 +82,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pagecache",
     "campaign",
     "petitions",
@@ -103,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: it tells whether this session's user passed a second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Axes must come last: it inspects the response of the login view.
     "axes.middleware.AxesMiddleware",
@@ -288,10 +294,16 @@ LOGIN_URL = "admin:login"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Off: a right password must not wipe the wrong second-factor codes before it. The failures of an
+# address for a user are forgotten when the second factor is passed (campaign.staff.views).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
+
+# A staff session ends this long after the password was given, however busy it stays.
+STAFF_SESSION_SECONDS = env_int("STAFF_SESSION_SECONDS", 8 * 60 * 60)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "ICNK campaign")
 
 
 # Internationalisation ------------------------------------------------------
