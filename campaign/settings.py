@@ -117,6 +117,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # Axes first, so a locked-out login never reaches the password check.
     "axes.backends.AxesStandaloneBackend",
+    # Then the per-username ceiling across addresses (AXES_USERNAME_FAILURE_LIMIT an hour).
+    "campaign.staff.lockout.UsernameFailureLimitBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -293,13 +295,18 @@ LOGIN_URL = "admin:login"
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
+# Lock an address for a user, not the user everywhere.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Off: a right password must not wipe the wrong second-factor codes before it. The failures of an
 # address for a user are forgotten when the second factor is passed (campaign.staff.views).
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
+# The client's address as the rest of the site reads it (X-Forwarded-For only behind PROXY_COUNT
+# proxies): behind nginx, REMOTE_ADDR is the proxy's, and one lockout would lock every address.
+AXES_CLIENT_IP_CALLABLE = "campaign.staff.lockout.client_ip_for_axes"
+# Failures of one username from all addresses together, an hour (campaign.staff.lockout).
+AXES_USERNAME_FAILURE_LIMIT = env_int("AXES_USERNAME_FAILURE_LIMIT", 50)
 
 # A staff session ends this long after the password was given, however busy it stays.
 STAFF_SESSION_SECONDS = env_int("STAFF_SESSION_SECONDS", 8 * 60 * 60)

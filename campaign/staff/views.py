@@ -22,6 +22,7 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from campaign.staff.lockout import username_limit_reached
 from campaign.staff.site import safe_next
 
 RECOVERY_CODES = 10
@@ -51,7 +52,9 @@ def _pending_staff(request):
 def _refuse_if_locked(request):
     """The lockout page (and sign-out) when axes has locked this address for this user, else None."""
     credentials = _credentials(request.user)
-    if AxesProxyHandler.is_allowed(request, credentials):
+    if AxesProxyHandler.is_allowed(request, credentials) and not username_limit_reached(
+        username=credentials["username"]
+    ):
         return None
     logout(request)
     return get_lockout_response(request, credentials=credentials)
