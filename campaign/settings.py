@@ -423,6 +423,8 @@ PETITION_CONFIRM_MAX_AGE_DAYS = env_int("PETITION_CONFIRM_MAX_AGE_DAYS", 7)
 PETITION_PENDING_RETENTION_DAYS = env_int("PETITION_PENDING_RETENTION_DAYS", 7)
 PETITION_SUSPECTED_RETENTION_DAYS = env_int("PETITION_SUSPECTED_RETENTION_DAYS", 30)
 PETITION_CLOSED_RETENTION_DAYS = env_int("PETITION_CLOSED_RETENTION_DAYS", 183)
+# The staff action log (exports, views, searches and changes of signatures, failed sign-ins).
+STAFF_LOG_RETENTION_DAYS = env_int("STAFF_LOG_RETENTION_DAYS", 730)
 
 # Anonymous pages are cached in the shared cache for at most this long (see
 # the pagecache package); 0 switches the page cache off, the default in

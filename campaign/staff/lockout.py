@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
 from petitions.services.addresses import client_ip
+from petitions.services.audit import log_failed_sign_in
 
 WINDOW_SECONDS = 60 * 60
 
@@ -42,8 +43,14 @@ def username_limit_reached(*, username):
 
 
 def on_sign_in_failed(sender, credentials, request=None, **kwargs):
-    """user_login_failed receiver: wrong passwords and wrong second-factor codes alike."""
-    count_failure(username=(credentials or {}).get("username"))
+    """user_login_failed receiver: wrong passwords and wrong second-factor codes alike.
+
+    Counted toward the per-username ceiling and written to the staff action log.
+    """
+    credentials = credentials or {}
+    username = credentials.get("username")
+    count_failure(username=username)
+    log_failed_sign_in(username=username, second_factor=bool(credentials.get("second_factor")))
 
 
 class UsernameFailureLimitBackend:

@@ -61,9 +61,10 @@ def _refuse_if_locked(request):
 
 
 def _failed(request, form):
-    """A wrong code: counted by axes like a wrong password, and written to the staff log."""
+    """A wrong code: counted by axes like a wrong password, and logged (campaign.staff.lockout)."""
     user = request.user
-    user_login_failed.send(sender=__name__, credentials=_credentials(user), request=request)
+    credentials = {**_credentials(user), "second_factor": True}
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
     form.add_error("token", "That code is not right, or it was used already.")
 
 

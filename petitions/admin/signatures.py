@@ -17,8 +17,9 @@ from django.utils import timezone
 from django_countries.filters import CountryFilter
 
 from petitions.exports import csv_rows, describe_export
-from petitions.models import Petition, Signature, SignatureExport
+from petitions.models import Petition, Signature, SignatureExport, StaffAction
 from petitions.services import staff
+from petitions.services.audit import log_staff_action, selected_ids
 
 
 class BulkInvalidationForm(forms.Form):
@@ -119,7 +120,22 @@ class SignatureAdmin(admin.ModelAdmin):
             "can_invalidate_in_bulk": self.has_change_permission(request),
             **(extra_context or {}),
         }
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if request.method == "GET" and changelist is not None and changelist.query:
+            # That a search ran and how many rows matched; never the search text.
+            log_staff_action(
+                user=request.user, action=StaffAction.Action.SEARCH, rows=changelist.result_count
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and str(object_id).isdigit():
+            log_staff_action(
+                user=request.user, action=StaffAction.Action.VIEW_SIGNATURE, signature_ids=[int(object_id)]
+            )
+        return response
 
     def get_urls(self):
         return [
@@ -138,6 +154,12 @@ class SignatureAdmin(admin.ModelAdmin):
         SignatureExport.objects.create(
             user=request.user, rows=rows, description=describe_export(request, rows)
         )
+        log_staff_action(
+            user=request.user,
+            action=StaffAction.Action.EXPORT,
+            rows=rows,
+            signature_ids=selected_ids(queryset),
+        )
         response = StreamingHttpResponse(csv_rows(queryset), content_type="text/csv; charset=utf-8")
         filename = f"signatures-{timezone.now():%Y%m%d-%H%M%S}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -146,12 +168,20 @@ class SignatureAdmin(admin.ModelAdmin):
 
     @admin.action(description="Invalidate selected signatures", permissions=["change"])
     def invalidate(self, request, queryset):
+        ids = selected_ids(queryset)
         changed = staff.invalidate_signatures(queryset=queryset)
+        log_staff_action(
+            user=request.user, action=StaffAction.Action.INVALIDATE, rows=changed, signature_ids=ids
+        )
         self.message_user(request, f"{changed} signature(s) invalidated.", messages.SUCCESS)
 
     @admin.action(description="Clear suspected (and send their confirmation email)", permissions=["change"])
     def clear_suspected(self, request, queryset):
+        ids = selected_ids(queryset)
         cleared = staff.clear_suspected(queryset=queryset)
+        log_staff_action(
+            user=request.user, action=StaffAction.Action.CLEAR_SUSPECTED, rows=cleared, signature_ids=ids
+        )
         self.message_user(
             request,
             f"{cleared} suspected signature(s) cleared; confirmation emails queued.",
@@ -160,7 +190,9 @@ class SignatureAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resend the confirmation email (pending only)", permissions=["change"])
     def resend_confirmation(self, request, queryset):
+        ids = selected_ids(queryset)
         sent = staff.resend_confirmations(queryset=queryset)
+        log_staff_action(user=request.user, action=StaffAction.Action.RESEND, rows=sent, signature_ids=ids)
         self.message_user(request, f"{sent} confirmation email(s) queued.", messages.SUCCESS)
 
     def bulk_invalidate_view(self, request):
@@ -173,6 +205,13 @@ class SignatureAdmin(admin.ModelAdmin):
             criteria = form.cleaned_data
             if "confirm" in request.POST:
                 changed = staff.invalidate_matching(**criteria)
+                given = ", ".join(name for name, value in criteria.items() if value)
+                log_staff_action(
+                    user=request.user,
+                    action=StaffAction.Action.BULK_INVALIDATE,
+                    rows=changed,
+                    detail=f"by {given}"[:200],
+                )
                 self.message_user(request, f"{changed} signature(s) invalidated.", messages.SUCCESS)
                 return redirect(reverse("admin:petitions_signature_changelist"))
             matching = staff.find_signatures_matching(**criteria)
@@ -199,6 +238,33 @@ class SignatureExportAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     fields = list_display
     readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffAction)
+class StaffActionAdmin(admin.ModelAdmin):
+    """The staff action log: superusers read it; nobody adds, edits or deletes an entry."""
+
+    list_display = ["created_at", "user", "action", "rows", "detail"]
+    list_filter = ["action", ("created_at", admin.DateFieldListFilter), "user"]
+    list_select_related = ["user"]
+    fields = ["created_at", "user", "action", "rows", "signature_ids", "detail"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
 
     def has_add_permission(self, request):
         return False

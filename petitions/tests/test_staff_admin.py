@@ -7,12 +7,13 @@ import io
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from coalition.tests.factories import make_member
 from petitions.exports import spreadsheet_safe
-from petitions.models import ConsentWording, Petition, Signature, SignatureExport
+from petitions.models import ConsentWording, Petition, Signature, SignatureExport, StaffAction
 from petitions.tests.factories import make_consent, make_petition, make_signature
 from tests.factories import CONTENT_EDITORS, SUPPORTER_DATA, make_staff_user, sign_in_staff
 
@@ -470,3 +471,92 @@ def test_first_consent_wording_of_a_new_petition_is_version_one(editor_client):
 def test_petition_change_page_links_to_the_public_page(editor_client, petition):
     body = editor_client.get(reverse("admin:petitions_petition_change", args=[petition.pk])).content.decode()
     assert "View on site" in body
+
+
+# The staff action log ------------------------------------------------------------
+
+
+def _log():
+    return list(StaffAction.objects.order_by("pk").values_list("action", "rows", "signature_ids"))
+
+
+def test_export_is_logged_with_its_ids(supporter_client, signature):
+    run_action(supporter_client, "export_csv", [signature])
+    assert _log() == [("export", 1, [signature.pk])]
+
+
+def test_viewing_a_signature_is_logged(supporter_client, signature):
+    assert supporter_client.get(f"{CHANGELIST}{signature.pk}/change/").status_code == 200
+    assert _log() == [("view-signature", 1, [signature.pk])]
+
+
+def test_a_search_is_logged_with_its_count_not_its_text(supporter_client, petition):
+    make_signature(petition, email="findme@example.org")
+    make_signature(petition, email="other@example.org")
+    supporter_client.get(CHANGELIST, {"q": "findme@example.org"})
+    supporter_client.get(CHANGELIST)  # no search: nothing logged
+    entry = StaffAction.objects.get()
+    assert (entry.action, entry.rows) == ("search", 1)
+    assert "findme" not in str(list(StaffAction.objects.values()))
+
+
+def test_export_log_keeps_no_search_text(supporter_client, signature):
+    supporter_client.post(
+        f"{CHANGELIST}?q=secret%40example.org",
+        {"action": "export_csv", "_selected_action": [signature.pk]},
+    )
+    description = SignatureExport.objects.get().description
+    assert "secret" not in description
+    assert "searched" in description
+
+
+def test_state_changes_are_logged(supporter_client, petition):
+    suspected = make_signature(petition, state=S.SUSPECTED)
+    pending = make_signature(petition, state=S.PENDING)
+    run_action(supporter_client, "clear_suspected", [suspected])
+    run_action(supporter_client, "resend_confirmation", [pending])
+    run_action(supporter_client, "invalidate", [pending])
+    assert _log() == [
+        ("clear-suspected", 1, [suspected.pk]),
+        ("resend", 1, [pending.pk]),
+        ("invalidate", 1, [pending.pk]),
+    ]
+
+
+def test_bulk_invalidation_is_logged_by_criteria_names(supporter_client, petition):
+    make_signature(petition, email="a@spam.example")
+    supporter_client.post(BULK, {"email_domain": "spam.example", "confirm": "1"})
+    entry = StaffAction.objects.get()
+    assert (entry.action, entry.rows, entry.detail) == ("bulk-invalidate", 1, "by email_domain")
+
+
+def test_failed_sign_in_is_logged_against_the_account(client):
+    user = make_staff_user(username="gil")
+    client.post("/admin/login/", {"username": "gil", "password": "wrong"})
+    entry = StaffAction.objects.get()
+    assert (entry.action, entry.user) == ("sign-in-failed", user)
+
+
+def test_only_superusers_read_the_log_and_nobody_edits_it(client, signature):
+    entry = StaffAction.objects.create(action="export", rows=1)
+    url = f"/admin/petitions/staffaction/{entry.pk}/"
+    for user, status in (
+        (make_staff_user(SUPPORTER_DATA), 403),
+        (make_staff_user(CONTENT_EDITORS), 403),
+        (make_staff_user(is_superuser=True), 200),
+    ):
+        sign_in_staff(client, user)
+        assert client.get("/admin/petitions/staffaction/").status_code == status
+        assert client.get(f"{url}change/").status_code == status
+        assert client.post(f"{url}delete/", {"post": "yes"}).status_code == 403
+    assert StaffAction.objects.filter(pk=entry.pk).exists()
+
+
+def test_purge_prunes_the_staff_log_after_its_retention(settings, capsys):
+    settings.STAFF_LOG_RETENTION_DAYS = 730
+    old = StaffAction.objects.create(action="export")
+    StaffAction.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=731))
+    recent = StaffAction.objects.create(action="export")
+    call_command("purge_signatures")
+    assert list(StaffAction.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert "Deleted 1 staff log entry older than 730 days" in capsys.readouterr().out
