@@ -54,9 +54,33 @@ def required(name, dev_default):
     )
 
 
+# The example values in .env.example: a deployment that copied them has no secret at all.
+PLACEHOLDER_SECRETS = {"change-me-to-a-long-random-string", "change-me-to-another-long-random-string"}
+
+
+def secret(name, dev_default):
+    """A required secret that is not one of the placeholders from .env.example."""
+    value = required(name, dev_default)
+    refuse_placeholder(name, value)
+    return value
+
+
+def refuse_placeholder(name, value):
+    if value in PLACEHOLDER_SECRETS:
+        raise ImproperlyConfigured(
+            f"{name} is still the example value from .env.example: set a long random secret "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+
+
 DEBUG = env_bool("DEBUG", False)
 
-SECRET_KEY = required("SECRET_KEY", "django-insecure-development-only-key-do-not-deploy")
+SECRET_KEY = secret("SECRET_KEY", "django-insecure-development-only-key-do-not-deploy")
+# Earlier keys, comma-separated, newest first: links already emailed (signed with an old key) keep
+# working while SECRET_KEY rotates. Remove an old key once its links no longer matter.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+for _fallback in SECRET_KEY_FALLBACKS:
+    refuse_placeholder("SECRET_KEY_FALLBACKS", _fallback)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or (
     ["127.0.0.1", "localhost", "[::1]"] if DEBUG else required("ALLOWED_HOSTS", None)
 )
@@ -258,7 +282,9 @@ def parse_email_url(url):
     raise ImproperlyConfigured(f"EMAIL_URL scheme {scheme!r} is not supported.")
 
 
-MAILERS = {"default": parse_email_url(env("EMAIL_URL", f"file://{VAR_DIR / 'mail'}"))}
+# Development writes mail to files; production must name its mail server, or no confirmation
+# email would ever leave and every message would stay on disk.
+MAILERS = {"default": parse_email_url(required("EMAIL_URL", f"file://{VAR_DIR / 'mail'}"))}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ICNK campaign <petition@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
@@ -407,7 +433,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Keyed hash of client IPs; a separate secret so that rotating SECRET_KEY does
 # not break rate limits, and leaking one does not reveal the other.
-IP_HASH_KEY = required("IP_HASH_KEY", "development-ip-hash-key")
+IP_HASH_KEY = secret("IP_HASH_KEY", "development-ip-hash-key")
 # Trust X-Forwarded-For only when this many proxies stand in front of the site.
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
 PETITION_COUNT_MAX_AGE = env_int("PETITION_COUNT_MAX_AGE", 10)  # seconds
