@@ -451,6 +451,8 @@ PETITION_SUSPECTED_RETENTION_DAYS = env_int("PETITION_SUSPECTED_RETENTION_DAYS",
 PETITION_CLOSED_RETENTION_DAYS = env_int("PETITION_CLOSED_RETENTION_DAYS", 183)
 # The staff action log (exports, views, searches and changes of signatures, failed sign-ins).
 STAFF_LOG_RETENTION_DAYS = env_int("STAFF_LOG_RETENTION_DAYS", 730)
+# Finished background task results (a failed send's traceback among them).
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 14)
 
 # Anonymous pages are cached in the shared cache for at most this long (see
 # the pagecache package); 0 switches the page cache off, the default in

@@ -37,6 +37,9 @@ class Petition(models.Model):
     goal = models.PositiveIntegerField(default=10000)
     opens_at = models.DateTimeField(default=timezone.now)
     closes_at = models.DateTimeField(null=True, blank=True)
+    # When staff set it closed or delivered (the admin records it): retention counts from here
+    # for a petition that had no closes_at.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     state = models.CharField(max_length=10, choices=State, default=State.DRAFT)
     delivered_on = models.DateField(null=True, blank=True)
     delivered_to = models.CharField(max_length=200, blank=True)

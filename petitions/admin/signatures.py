@@ -59,6 +59,12 @@ class BulkInvalidationForm(forms.Form):
         return cleaned
 
 
+class EraseSupporterForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address", max_length=254, help_text="The supporter's address, as they gave it to you."
+    )
+
+
 @admin.register(Signature)
 class SignatureAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "country", "state", "petition", "referrer", "created_at", "confirmed_at"]
@@ -144,6 +150,11 @@ class SignatureAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.bulk_invalidate_view),
                 name="petitions_signature_bulk_invalidate",
             ),
+            path(
+                "erase-supporter/",
+                self.admin_site.admin_view(self.erase_supporter_view),
+                name="petitions_signature_erase_supporter",
+            ),
             *super().get_urls(),
         ]
 
@@ -227,6 +238,31 @@ class SignatureAdmin(admin.ModelAdmin):
             "preview": preview,
         }
         return TemplateResponse(request, "admin/petitions/signature/bulk_invalidate.html", context)
+
+    def erase_supporter_view(self, request):
+        """Erase a supporter by email address (a request by post or email): count, then confirm."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = EraseSupporterForm(request.POST or None)
+        matching = None
+        if request.method == "POST" and form.is_valid():
+            email = form.cleaned_data["email"]
+            if "confirm" in request.POST:
+                ids = staff.erase_supporter(email=email)
+                log_staff_action(user=request.user, action=StaffAction.Action.ERASE, signature_ids=ids)
+                self.message_user(
+                    request, f"{len(ids)} signature(s) erased; counts are unchanged.", messages.SUCCESS
+                )
+                return redirect(reverse("admin:petitions_signature_changelist"))
+            matching = staff.find_supporter_signatures(email=email).count()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Erase a supporter",
+            "form": form,
+            "matching": matching,
+        }
+        return TemplateResponse(request, "admin/petitions/signature/erase_supporter.html", context)
 
 
 @admin.register(SignatureExport)

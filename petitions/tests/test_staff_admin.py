@@ -559,4 +559,4 @@ def test_purge_prunes_the_staff_log_after_its_retention(settings, capsys):
     recent = StaffAction.objects.create(action="export")
     call_command("purge_signatures")
     assert list(StaffAction.objects.values_list("pk", flat=True)) == [recent.pk]
-    assert "Deleted 1 staff log entry older than 730 days" in capsys.readouterr().out
+    assert "Deleted 1 staff log entry older than 730 days and 0 finished task" in capsys.readouterr().out
