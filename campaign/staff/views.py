@@ -82,19 +82,30 @@ def _render(request, site, template, context):
     return TemplateResponse(request, template, context)
 
 
-def verify_second_factor(request, site):
+def _step_refusal(request, *, needs_device):
+    """Where a second-factor step sends the request instead of serving it, or None to serve it.
+
+    Only a signed-in active staff member who has not yet passed the second factor is served, by
+    the step that fits (``needs_device``: the code step; otherwise the set-up step), and only
+    while axes and the per-username ceiling allow this address.
+    """
     if not _pending_staff(request):
         return redirect(reverse("admin:login"))
     if "sign_out" in request.POST:
         logout(request)
         return redirect(reverse("admin:login"))
-    next_url = safe_next(request, reverse("admin:index"))
     if request.user.is_verified():
-        return redirect(next_url)
-    if not user_has_device(request.user):
-        return redirect(reverse("admin:second-factor-setup") + request.get_full_path()[len(request.path) :])
-    if refused := _refuse_if_locked(request):
+        return redirect(safe_next(request, reverse("admin:index")))
+    if user_has_device(request.user) != needs_device:
+        other = "admin:second-factor" if not needs_device else "admin:second-factor-setup"
+        return redirect(reverse(other) + request.get_full_path()[len(request.path) :])
+    return _refuse_if_locked(request)
+
+
+def verify_second_factor(request, site):
+    if refused := _step_refusal(request, needs_device=True):
         return refused
+    next_url = safe_next(request, reverse("admin:index"))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["token"])
@@ -123,18 +134,9 @@ def _issue_recovery_codes(user):
 
 def set_up_second_factor(request, site):
     """First sign-in without a device: scan the QR code (or type the secret), then prove it with a code."""
-    if not _pending_staff(request):
-        return redirect(reverse("admin:login"))
-    if "sign_out" in request.POST:
-        logout(request)
-        return redirect(reverse("admin:login"))
-    next_url = safe_next(request, reverse("admin:index"))
-    if request.user.is_verified():
-        return redirect(next_url)
-    if user_has_device(request.user):
-        return redirect(reverse("admin:second-factor") + request.get_full_path()[len(request.path) :])
-    if refused := _refuse_if_locked(request):
+    if refused := _step_refusal(request, needs_device=False):
         return refused
+    next_url = safe_next(request, reverse("admin:index"))
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)

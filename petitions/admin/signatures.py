@@ -230,14 +230,13 @@ class SignatureAdmin(admin.ModelAdmin):
                 total=Count("pk"),
                 to_invalidate=Count("pk", filter=Q(state__in=staff.INVALIDATABLE_STATES)),
             )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Invalidate signatures in bulk",
-            "form": form,
-            "preview": preview,
-        }
-        return TemplateResponse(request, "admin/petitions/signature/bulk_invalidate.html", context)
+        return self._render_tool(
+            request, "bulk_invalidate.html", title="Invalidate signatures in bulk", form=form, preview=preview
+        )
+
+    def _render_tool(self, request, template, **context):
+        context = {**self.admin_site.each_context(request), "opts": self.opts, **context}
+        return TemplateResponse(request, f"admin/petitions/signature/{template}", context)
 
     def erase_supporter_view(self, request):
         """Erase a supporter by email address (a request by post or email): count, then confirm."""
@@ -255,25 +254,13 @@ class SignatureAdmin(admin.ModelAdmin):
                 )
                 return redirect(reverse("admin:petitions_signature_changelist"))
             matching = staff.find_supporter_signatures(email=email).count()
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Erase a supporter",
-            "form": form,
-            "matching": matching,
-        }
-        return TemplateResponse(request, "admin/petitions/signature/erase_supporter.html", context)
+        return self._render_tool(
+            request, "erase_supporter.html", title="Erase a supporter", form=form, matching=matching
+        )
 
 
-@admin.register(SignatureExport)
-class SignatureExportAdmin(admin.ModelAdmin):
-    """The audit log of CSV exports: read-only."""
-
-    list_display = ["created_at", "user", "rows", "description"]
-    list_filter = [("created_at", admin.DateFieldListFilter)]
-    list_select_related = ["user"]
-    fields = list_display
-    readonly_fields = list_display
+class AuditLogAdmin(admin.ModelAdmin):
+    """An audit log: read only, so nobody adds, edits or deletes an entry in the admin."""
 
     def has_add_permission(self, request):
         return False
@@ -285,8 +272,19 @@ class SignatureExportAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(SignatureExport)
+class SignatureExportAdmin(AuditLogAdmin):
+    """The audit log of CSV exports."""
+
+    list_display = ["created_at", "user", "rows", "description"]
+    list_filter = [("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["user"]
+    fields = list_display
+    readonly_fields = list_display
+
+
 @admin.register(StaffAction)
-class StaffActionAdmin(admin.ModelAdmin):
+class StaffActionAdmin(AuditLogAdmin):
     """The staff action log: superusers read it; nobody adds, edits or deletes an entry."""
 
     list_display = ["created_at", "user", "action", "rows", "detail"]
@@ -301,12 +299,3 @@ class StaffActionAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 def signature_count(monkeypatch):
     """The count comes from services.get_signature_count (the petition side's cached count)."""
     counts = {}
-    monkeypatch.setattr("campaign.services.get_signature_count", lambda petition: counts.get(petition.pk, 0))
+    monkeypatch.setattr(
+        "petitions.services.counting.get_signature_count", lambda *, petition: counts.get(petition.pk, 0)
+    )
     return counts
 
 

@@ -241,13 +241,13 @@ def test_after_withdrawing_the_same_person_may_sign_again():
     assert second.state == Signature.State.PENDING
 
 
-def test_invalidated_signature_cannot_be_withdrawn_or_confirmed():
+def test_invalidated_signature_cannot_be_confirmed_but_can_be_withdrawn():
     petition = make_petition()
     signature = make_signature(petition, state=Signature.State.INVALIDATED)
-    assert confirming.withdraw_signature(signature_id=signature.pk) is False
     assert confirming.confirm_signature(signature_id=signature.pk) is False
+    assert confirming.withdraw_signature(signature_id=signature.pk) is True
     signature.refresh_from_db()
-    assert signature.state == Signature.State.INVALIDATED and signature.name
+    assert signature.state == Signature.State.WITHDRAWN and not signature.name
 
 
 # Tokens ---------------------------------------------------------------------------
@@ -263,9 +263,9 @@ def test_token_names_its_signature_and_petition():
 def test_confirm_token_is_not_a_withdraw_token():
     signature = make_signature(make_petition())
     with pytest.raises(django_signing.BadSignature):
-        tokens.read_token(tokens.make_token(signature=signature, purpose="confirm"), "withdraw")
+        tokens.read_token(token=tokens.make_token(signature=signature, purpose="confirm"), purpose="withdraw")
     with pytest.raises(django_signing.BadSignature):
-        tokens.read_token(tokens.make_token(signature=signature, purpose="withdraw"), "confirm")
+        tokens.read_token(token=tokens.make_token(signature=signature, purpose="withdraw"), purpose="confirm")
 
 
 def test_confirm_token_expires_but_withdraw_token_does_not(monkeypatch, settings):
