@@ -10,6 +10,11 @@ def _current_contact():
     return Contact.objects.filter(is_current=True).first()
 
 
+def _address_holds_token(request):
+    match = getattr(request, "resolver_match", None)
+    return match is not None and "token" in match.kwargs
+
+
 def site(request):
     """Site-wide values every template may use.
 
@@ -24,6 +29,11 @@ def site(request):
         # The visitor's cookie choice: "accepted", "declined" or "" (not chosen yet).
         "cookie_consent": consent,
         "cookie_choice_made": bool(consent),
-        # Only ever non-empty after the visitor accepted, and only when configured.
-        "analytics_script_url": settings.ANALYTICS_SCRIPT_URL if consent == "accepted" else "",
+        # Only ever non-empty after the visitor accepted, and only when configured; never on a
+        # page whose address holds a token (confirm, withdraw), which a script could read.
+        "analytics_script_url": (
+            settings.ANALYTICS_SCRIPT_URL
+            if consent == "accepted" and not _address_holds_token(request)
+            else ""
+        ),
     }

@@ -54,9 +54,33 @@ def required(name, dev_default):
     )
 
 
+# The example values in .env.example: a deployment that copied them has no secret at all.
+PLACEHOLDER_SECRETS = {"change-me-to-a-long-random-string", "change-me-to-another-long-random-string"}
+
+
+def secret(name, dev_default):
+    """A required secret that is not one of the placeholders from .env.example."""
+    value = required(name, dev_default)
+    refuse_placeholder(name, value)
+    return value
+
+
+def refuse_placeholder(name, value):
+    if value in PLACEHOLDER_SECRETS:
+        raise ImproperlyConfigured(
+            f"{name} is still the example value from .env.example: set a long random secret "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+
+
 DEBUG = env_bool("DEBUG", False)
 
-SECRET_KEY = required("SECRET_KEY", "django-insecure-development-only-key-do-not-deploy")
+SECRET_KEY = secret("SECRET_KEY", "django-insecure-development-only-key-do-not-deploy")
+# Earlier keys, comma-separated, newest first: links already emailed (signed with an old key) keep
+# working while SECRET_KEY rotates. Remove an old key once its links no longer matter.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+for _fallback in SECRET_KEY_FALLBACKS:
+    refuse_placeholder("SECRET_KEY_FALLBACKS", _fallback)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or (
     ["127.0.0.1", "localhost", "[::1]"] if DEBUG else required("ALLOWED_HOSTS", None)
 )
@@ -73,7 +97,8 @@ SITE_NAME = env("SITE_NAME", "International Coalition to Stop Crimes Against Hum
 API_IDENTIFIER_PREFIX = env("API_IDENTIFIER_PREFIX", "icnk")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the site that demands a second factor (campaign.staff.site).
+    "campaign.staff.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -85,6 +110,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pagecache",
     "campaign",
     "petitions",
@@ -109,6 +137,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: it tells whether this session's user passed a second factor.
+    "django_otp.middleware.OTPMiddleware",
     # After sessions and authentication: marks a session in use with a signed cookie, so that the
     # page cache tells staff from a made-up session cookie without a database look-up.
     "pagecache.personal.PersonalMarkerMiddleware",
@@ -120,6 +150,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # Axes first, so a locked-out login never reaches the password check.
     "axes.backends.AxesStandaloneBackend",
+    # Then the per-username ceiling across addresses (AXES_USERNAME_FAILURE_LIMIT an hour).
+    "campaign.staff.lockout.UsernameFailureLimitBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -269,7 +301,9 @@ def parse_email_url(url):
     raise ImproperlyConfigured(f"EMAIL_URL scheme {scheme!r} is not supported.")
 
 
-MAILERS = {"default": parse_email_url(env("EMAIL_URL", f"file://{VAR_DIR / 'mail'}"))}
+# Development writes mail to files; production must name its mail server, or no confirmation
+# email would ever leave and every message would stay on disk.
+MAILERS = {"default": parse_email_url(required("EMAIL_URL", f"file://{VAR_DIR / 'mail'}"))}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ICNK campaign <petition@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
@@ -306,11 +340,22 @@ LOGIN_URL = "admin:login"
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
+# Lock an address for a user, not the user everywhere.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Off: a right password must not wipe the wrong second-factor codes before it. The failures of an
+# address for a user are forgotten when the second factor is passed (campaign.staff.views).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
+# The client's address as the rest of the site reads it (X-Forwarded-For only behind PROXY_COUNT
+# proxies): behind nginx, REMOTE_ADDR is the proxy's, and one lockout would lock every address.
+AXES_CLIENT_IP_CALLABLE = "campaign.staff.lockout.client_ip_for_axes"
+# Failures of one username from all addresses together, an hour (campaign.staff.lockout).
+AXES_USERNAME_FAILURE_LIMIT = env_int("AXES_USERNAME_FAILURE_LIMIT", 50)
+
+# A staff session ends this long after the password was given, however busy it stays.
+STAFF_SESSION_SECONDS = env_int("STAFF_SESSION_SECONDS", 8 * 60 * 60)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "ICNK campaign")
 
 
 # Internationalisation ------------------------------------------------------
@@ -407,7 +452,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Keyed hash of client IPs; a separate secret so that rotating SECRET_KEY does
 # not break rate limits, and leaking one does not reveal the other.
-IP_HASH_KEY = required("IP_HASH_KEY", "development-ip-hash-key")
+IP_HASH_KEY = secret("IP_HASH_KEY", "development-ip-hash-key")
 # Trust X-Forwarded-For only when this many proxies stand in front of the site.
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
 PETITION_COUNT_MAX_AGE = env_int("PETITION_COUNT_MAX_AGE", 10)  # seconds
@@ -423,6 +468,10 @@ PETITION_CONFIRM_MAX_AGE_DAYS = env_int("PETITION_CONFIRM_MAX_AGE_DAYS", 7)
 PETITION_PENDING_RETENTION_DAYS = env_int("PETITION_PENDING_RETENTION_DAYS", 7)
 PETITION_SUSPECTED_RETENTION_DAYS = env_int("PETITION_SUSPECTED_RETENTION_DAYS", 30)
 PETITION_CLOSED_RETENTION_DAYS = env_int("PETITION_CLOSED_RETENTION_DAYS", 183)
+# The staff action log (exports, views, searches and changes of signatures, failed sign-ins).
+STAFF_LOG_RETENTION_DAYS = env_int("STAFF_LOG_RETENTION_DAYS", 730)
+# Finished background task results (a failed send's traceback among them).
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 14)
 
 # Anonymous pages are cached in the shared cache for at most this long (see
 # the pagecache package); 0 switches the page cache off, the default in

@@ -52,8 +52,10 @@ def describe_export(request, queryset_count):
         f"{key}={value}"
         for key, values in sorted(request.GET.lists())
         for value in values
-        if key not in {"o", "p", "_changelist_filters"}
+        # The search text ("q") may be an email address: the log says only that a search ran.
+        if key not in {"o", "p", "q", "_changelist_filters"}
     ]
     selection = "all matching" if request.POST.get("select_across") == "1" else f"{queryset_count} selected"
-    description = f"{selection}; filters: {', '.join(filters) or 'none'}"
+    searched = "; searched" if request.GET.get("q") else ""
+    description = f"{selection}; filters: {', '.join(filters) or 'none'}{searched}"
     return description[:500]

@@ -37,6 +37,9 @@ class Petition(models.Model):
     goal = models.PositiveIntegerField(default=10000)
     opens_at = models.DateTimeField(default=timezone.now)
     closes_at = models.DateTimeField(null=True, blank=True)
+    # When staff set it closed or delivered (the admin records it): retention counts from here
+    # for a petition that had no closes_at.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     state = models.CharField(max_length=10, choices=State, default=State.DRAFT)
     delivered_on = models.DateField(null=True, blank=True)
     delivered_to = models.CharField(max_length=200, blank=True)
@@ -178,3 +181,38 @@ class SignatureExport(models.Model):
 
     def __str__(self):
         return f"Export of {self.rows} rows by {self.user} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class StaffAction(models.Model):
+    """The staff action log: who did what to supporter data, and failed sign-ins.
+
+    It holds ids and counts, never a name, an email address or a search text. Superusers read it
+    in the admin; nobody edits or deletes it there; retention prunes it after
+    STAFF_LOG_RETENTION_DAYS.
+    """
+
+    class Action(models.TextChoices):
+        EXPORT = "export", "Exported signatures"
+        VIEW_SIGNATURE = "view-signature", "Viewed a signature"
+        SEARCH = "search", "Searched signatures"
+        INVALIDATE = "invalidate", "Invalidated signatures"
+        HIDE_NAME = "hide-name", "Hid names from the public list"
+        CLEAR_SUSPECTED = "clear-suspected", "Cleared suspected signatures"
+        RESEND = "resend", "Resent confirmation emails"
+        BULK_INVALIDATE = "bulk-invalidate", "Invalidated signatures in bulk"
+        ERASE = "erase", "Erased a supporter"
+        SIGN_IN_FAILED = "sign-in-failed", "Failed sign-in"
+        SECOND_FACTOR_FAILED = "second-factor-failed", "Failed second-factor step"
+
+    user = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=32, choices=Action)
+    rows = models.PositiveIntegerField(null=True, blank=True, help_text="How many signatures it touched.")
+    signature_ids = models.JSONField(default=list, blank=True, help_text="Which, when not too many to list.")
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.user or 'unknown'} at {self.created_at:%Y-%m-%d %H:%M}"

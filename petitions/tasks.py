@@ -19,6 +19,7 @@ A later request (signing again, staff's resend) asks anew, so it still sends.
 """
 
 import logging
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -59,11 +60,31 @@ def _already_sent(signature, requested_at):
     return bool(requested_at) and sent_at is not None and sent_at >= parse_datetime(requested_at)
 
 
+def scrub_mail_error(error):
+    """Reduce a mail error to its class and SMTP codes, in place, and return that summary.
+
+    A refused recipient's error holds the address (``SMTPRecipientsRefused.recipients``, and
+    servers echo it in their reply text); the log and the task result's traceback must hold
+    the signature id only. The exception keeps its class, so the task table still tells what
+    went wrong.
+    """
+    codes = []
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _ in error.recipients.values()})
+        error.recipients = {}
+    elif isinstance(error, smtplib.SMTPResponseException):
+        codes = [error.smtp_code]
+        error.smtp_error = b""
+    summary = type(error).__name__ + (f" (SMTP {', '.join(str(code) for code in codes)})" if codes else "")
+    error.args = (summary,)
+    return summary
+
+
 def _retry_later(signature_id, attempt, error, requested_at):
     """Enqueue the next attempt after a failed send, if the backend can wait and attempts remain."""
     if attempt >= MAX_ATTEMPTS:
         logger.error(
-            "Confirmation email for signature %s failed %s times (last: %r); giving up. "
+            "Confirmation email for signature %s failed %s times (last: %s); giving up. "
             "The signature stays pending: staff can resend it from the admin.",
             signature_id,
             attempt,
@@ -72,7 +93,7 @@ def _retry_later(signature_id, attempt, error, requested_at):
         return None
     if not send_confirmation.get_backend().supports_defer:
         logger.error(
-            "Confirmation email for signature %s failed (%r); this task backend cannot retry later. "
+            "Confirmation email for signature %s failed (%s); this task backend cannot retry later. "
             "The signature stays pending: staff can resend it from the admin.",
             signature_id,
             error,
@@ -83,7 +104,7 @@ def _retry_later(signature_id, attempt, error, requested_at):
         signature_id, attempt=attempt + 1, requested_at=requested_at
     )
     logger.warning(
-        "Confirmation email for signature %s failed (attempt %s of %s: %r); retrying after %s.",
+        "Confirmation email for signature %s failed (attempt %s of %s: %s); retrying after %s.",
         signature_id,
         attempt,
         MAX_ATTEMPTS,
@@ -150,7 +171,7 @@ def send_confirmation(signature_id, attempt=1, requested_at=None):
     try:
         message.send()
     except OSError as error:
-        _retry_later(signature_id, attempt, error, requested_at)
+        _retry_later(signature_id, attempt, scrub_mail_error(error), requested_at)
         raise
     Signature.objects.filter(pk=signature_id).update(confirmation_sent_at=sent_at)
     return True

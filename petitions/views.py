@@ -253,12 +253,8 @@ def petition_withdraw(request, slug, token):
     if error:
         return error
     if request.method == "POST":
-        if signature.state == Signature.State.INVALIDATED:
-            return _token_invalid(request, petition, "gone", 410)
         confirming.withdraw_signature(signature_id=signature.pk)
         return _see_other(request.path)  # the same address, now showing "withdrawn"
     if signature.state == Signature.State.WITHDRAWN:
         return _noindex(render(request, "petitions/petition_withdrawn.html", {"petition": petition}))
-    if signature.state == Signature.State.INVALIDATED:
-        return _token_invalid(request, petition, "gone", 410)
     return _noindex(render(request, "petitions/petition_withdraw.html", {"petition": petition}))

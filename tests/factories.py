@@ -22,3 +22,25 @@ def make_staff_user(group_name=None, username=None, **overrides):
 
 def make_content_editor(username=None):
     return make_staff_user(CONTENT_EDITORS, username=username)
+
+
+def sign_in_staff(client, user):
+    """``force_login`` plus a passed second factor, as the admin demands of every staff session."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    client.force_login(user)
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Test device")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return user
+
+
+def make_recovery_token(user, token="recovery1"):
+    """A single-use static (recovery) token for ``user``, as ``manage.py addstatictoken`` makes."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes")
+    device.token_set.create(token=token)
+    return token

@@ -29,6 +29,7 @@ from pagecache import csrf as csrf_internals
 from pagecache.csrf import random_string
 from pagecache.holes import CSRF_HOLE
 from pagecache.levels import KEY_PREFIX, VERSION_KEY
+from tests.factories import sign_in_staff
 
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
 
@@ -182,7 +183,7 @@ def test_page_and_csp_header_carry_the_same_nonce():
 def signed_in_staff(username="editor"):
     """A client signed in as staff the way a person is: the admin reads the session and marks it."""
     staff = Client()
-    staff.force_login(User.objects.create_user(username, is_staff=True))
+    sign_in_staff(staff, User.objects.create_user(username, is_staff=True))
     staff.get("/admin/")
     return staff
 

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 
 from campaign.models import Appeal, Demand, Statement
 from campaign.tests.factories import make_appeal, make_campaign, make_milestone, make_statement
+from tests.factories import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def editor(django_user_model):
 
 @pytest.fixture
 def editor_client(client, editor):
-    client.force_login(editor)
+    sign_in_staff(client, editor)
     return client
 
 

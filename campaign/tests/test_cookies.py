@@ -169,3 +169,23 @@ def test_no_analytics_script_after_accepting_when_none_is_configured(client, db,
     client.cookies["cookie_consent"] = "accepted"
     response = client.get("/")
     assert not re.search(r'<script src="\s*"', response.text)
+
+
+@pytest.mark.parametrize("purpose", ["confirm", "withdraw"])
+def test_analytics_script_never_loads_on_a_page_whose_address_holds_a_token(client, db, settings, purpose):
+    from django.urls import reverse
+
+    from petitions.services.tokens import make_token
+    from petitions.tests.factories import make_signature
+
+    settings.ANALYTICS_SCRIPT_URL = ANALYTICS_URL
+    client.cookies["cookie_consent"] = "accepted"
+    signature = make_signature(state="pending" if purpose == "confirm" else "confirmed")
+    token = make_token(signature=signature, purpose=purpose)
+    url = reverse(f"petitions:{purpose}", kwargs={"slug": signature.petition.slug, "token": token})
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert ANALYTICS_URL not in response.text
+    assert ANALYTICS_URL in client.get("/").text

@@ -20,6 +20,7 @@ from coalition.models import Member
 from petitions.models import Petition, Signature
 from petitions.tests.factories import make_petition, make_signature
 from testimonies import models as testimony_models
+from tests.factories import make_recovery_token, sign_in_staff
 
 PASSWORD = "correct horse battery staple 42"
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -70,11 +71,15 @@ def test_admin_login_is_locked_after_repeated_failures_even_with_right_password(
     assert client.get("/admin/").status_code == 302  # still sent to the login page
 
 
-def test_successful_login_before_the_limit_resets_the_failure_count(client, db):
-    _staff("bob")
+def test_successful_sign_in_before_the_limit_resets_the_failure_count(client, db):
+    bob = _staff("bob")
+    make_recovery_token(bob, "first")
+    make_recovery_token(bob, "second")
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         _login(client, "bob", "wrong password")
     assert _login(client, "bob", PASSWORD).status_code == 302
+    # The count is reset by the whole sign-in, second factor included, not by the password alone.
+    assert client.post("/admin/second-factor/", {"token": "first"}).status_code == 302
     client.post("/admin/logout/")
 
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
@@ -135,7 +140,7 @@ def test_content_changelists_open_for_editors_only(staff, model):
     expected = {"editor": 200, "plain": 403, "supporter": 200 if model is Petition else 403}
     for who, status in expected.items():
         client = Client()
-        client.force_login(staff[who])
+        sign_in_staff(client, staff[who])
         assert client.get(_changelist(model)).status_code == status, who
 
 
@@ -143,7 +148,7 @@ def test_signature_changelist_opens_for_supporter_data_only(staff):
     url = _changelist(Signature)
     for who, allowed in {"supporter": True, "editor": False, "plain": False}.items():
         client = Client()
-        client.force_login(staff[who])
+        sign_in_staff(client, staff[who])
         status = client.get(url).status_code
         if admin.site.is_registered(Signature):
             assert status == (200 if allowed else 403), who
@@ -154,14 +159,14 @@ def test_signature_changelist_opens_for_supporter_data_only(staff):
 def test_staff_without_user_permissions_cannot_manage_accounts(staff):
     for who in ("editor", "supporter", "plain"):
         client = Client()
-        client.force_login(staff[who])
+        sign_in_staff(client, staff[who])
         assert client.get("/admin/auth/user/").status_code == 403, who
         assert client.get("/admin/auth/group/").status_code == 403, who
 
 
 def test_admin_index_lists_only_what_the_group_may_see(staff):
     client = Client()
-    client.force_login(staff["editor"])
+    sign_in_staff(client, staff["editor"])
     index = client.get("/admin/").content.decode()
     assert 'href="/admin/auth/user/"' not in index
     assert f'href="{_changelist(Signature)}"' not in index
@@ -253,7 +258,7 @@ def marked_signatures(db):
 
 def test_content_editor_never_sees_supporter_names_or_emails_in_the_admin(staff, marked_signatures):
     client = Client()
-    client.force_login(staff["editor"])
+    sign_in_staff(client, staff["editor"])
     pages = list(_crawl(client, sorted(_admin_urls_to_try(*marked_signatures))))
 
     assert len(pages) >= 5
@@ -267,7 +272,7 @@ def test_the_crawl_would_notice_supporter_data(staff, marked_signatures):
     if not admin.site.is_registered(Signature):
         pytest.skip("the signature admin is not registered yet")
     client = Client()
-    client.force_login(staff["supporter"])
+    sign_in_staff(client, staff["supporter"])
     pages = _crawl(client, [_changelist(Signature)])
     assert any(MARKER_EMAIL.encode() in body for _, _, body in pages)
 

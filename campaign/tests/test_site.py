@@ -125,7 +125,47 @@ def test_missing_allowed_hosts_stops_start_up_when_debug_is_off():
     assert "ALLOWED_HOSTS" in result.stderr
 
 
-PRODUCTION = {"SECRET_KEY": "s", "IP_HASH_KEY": "k", "ALLOWED_HOSTS": "example.org"}
+PRODUCTION = {"SECRET_KEY": "s", "IP_HASH_KEY": "k", "ALLOWED_HOSTS": "example.org", "EMAIL_URL": "locmem:"}
+
+
+def test_missing_email_url_stops_start_up_when_debug_is_off():
+    production = {key: value for key, value in PRODUCTION.items() if key != "EMAIL_URL"}
+    result = _settings_with(production | {"TASKS_BACKEND": "database"})
+    assert result.returncode != 0
+    assert "EMAIL_URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SECRET_KEY", "change-me-to-a-long-random-string"),
+        ("IP_HASH_KEY", "change-me-to-another-long-random-string"),
+        ("SECRET_KEY_FALLBACKS", "old-key,change-me-to-a-long-random-string"),
+    ],
+)
+def test_placeholder_secrets_from_env_example_stop_start_up(name, value):
+    result = _settings_with(PRODUCTION | {"TASKS_BACKEND": "database", name: value})
+    assert result.returncode != 0
+    assert f"{name} is still the example value" in result.stderr
+
+
+def test_the_env_example_placeholders_are_the_refused_ones():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    with open(os.path.join(root, ".env.example")) as example:
+        values = dict(
+            line.strip().split("=", 1) for line in example if line.startswith(("SECRET_KEY=", "IP_HASH_KEY="))
+        )
+    from campaign.settings import PLACEHOLDER_SECRETS
+
+    assert set(values.values()) <= PLACEHOLDER_SECRETS
+
+
+def test_links_signed_with_a_fallback_key_still_open(settings):
+    from django.core import signing
+
+    token = signing.dumps({"s": 1}, key="the-old-secret-key", salt="x")
+    settings.SECRET_KEY_FALLBACKS = ["the-old-secret-key"]
+    assert signing.loads(token, salt="x") == {"s": 1}
 
 
 def test_immediate_tasks_stop_start_up_when_debug_is_off():

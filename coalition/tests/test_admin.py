@@ -3,14 +3,14 @@ from django.urls import reverse
 
 from coalition.models import Member
 from coalition.tests.factories import make_member
-from tests.factories import make_content_editor
+from tests.factories import make_content_editor, sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def editor_client(client):
-    client.force_login(make_content_editor())
+    sign_in_staff(client, make_content_editor())
     return client
 
 

@@ -6,10 +6,12 @@ state (one aggregate query), never a name, email, comment or IP hash.
 
 from django.contrib import admin
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 from django.utils.html import format_html_join
 
 from petitions.models import ConsentWording, Petition, Signature
 
+CLOSED_STATES = {Petition.State.CLOSED, Petition.State.DELIVERED}
 STATE_COUNT_FIELDS = {state: f"{state.value}_count" for state in Signature.State}
 
 
@@ -86,16 +88,27 @@ class PetitionAdmin(admin.ModelAdmin):
     list_filter = ["state", "is_featured"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["signature_counts", "signatures_by_referrer", "created_at", "updated_at"]
+    readonly_fields = ["signature_counts", "signatures_by_referrer", "closed_at", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "ask", "description", "addressee", "goal", "is_featured"]}),
-        ("Dates and state", {"fields": ["state", "opens_at", "closes_at", "delivered_on", "delivered_to"]}),
+        (
+            "Dates and state",
+            {"fields": ["state", "opens_at", "closes_at", "closed_at", "delivered_on", "delivered_to"]},
+        ),
         (
             "Signatures",
             {"fields": ["signature_counts", "signatures_by_referrer", "created_at", "updated_at"]},
         ),
     ]
     inlines = [ConsentWordingHistoryInline, NewConsentWordingInline]
+
+    def save_model(self, request, obj, form, change):
+        # Retention anonymises a petition closed without a closes_at date counting from here.
+        if obj.state in CLOSED_STATES and obj.closed_at is None:
+            obj.closed_at = timezone.now()
+        elif obj.state not in CLOSED_STATES:
+            obj.closed_at = None
+        super().save_model(request, obj, form, change)
 
     def get_queryset(self, request):
         # One aggregate query gives every state's count, for the list and the change form.

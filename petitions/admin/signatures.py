@@ -7,7 +7,6 @@ is logged as a ``SignatureExport``.
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
@@ -18,8 +17,9 @@ from django.utils import timezone
 from django_countries.filters import CountryFilter
 
 from petitions.exports import csv_rows, describe_export
-from petitions.models import Petition, Signature, SignatureExport
+from petitions.models import Petition, Signature, SignatureExport, StaffAction
 from petitions.services import staff
+from petitions.services.audit import log_staff_action, selected_ids
 
 
 class BulkInvalidationForm(forms.Form):
@@ -57,6 +57,12 @@ class BulkInvalidationForm(forms.Form):
         if start and end and start >= end:
             self.add_error("created_to", "The end must come after the start.")
         return cleaned
+
+
+class EraseSupporterForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address", max_length=254, help_text="The supporter's address, as they gave it to you."
+    )
 
 
 @admin.register(Signature)
@@ -120,7 +126,22 @@ class SignatureAdmin(admin.ModelAdmin):
             "can_invalidate_in_bulk": self.has_change_permission(request),
             **(extra_context or {}),
         }
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if request.method == "GET" and changelist is not None and changelist.query:
+            # That a search ran and how many rows matched; never the search text.
+            log_staff_action(
+                user=request.user, action=StaffAction.Action.SEARCH, rows=changelist.result_count
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and str(object_id).isdigit():
+            log_staff_action(
+                user=request.user, action=StaffAction.Action.VIEW_SIGNATURE, signature_ids=[int(object_id)]
+            )
+        return response
 
     def get_urls(self):
         return [
@@ -128,6 +149,11 @@ class SignatureAdmin(admin.ModelAdmin):
                 "bulk-invalidate/",
                 self.admin_site.admin_view(self.bulk_invalidate_view),
                 name="petitions_signature_bulk_invalidate",
+            ),
+            path(
+                "erase-supporter/",
+                self.admin_site.admin_view(self.erase_supporter_view),
+                name="petitions_signature_erase_supporter",
             ),
             *super().get_urls(),
         ]
@@ -139,6 +165,12 @@ class SignatureAdmin(admin.ModelAdmin):
         SignatureExport.objects.create(
             user=request.user, rows=rows, description=describe_export(request, rows)
         )
+        log_staff_action(
+            user=request.user,
+            action=StaffAction.Action.EXPORT,
+            rows=rows,
+            signature_ids=selected_ids(queryset),
+        )
         response = StreamingHttpResponse(csv_rows(queryset), content_type="text/csv; charset=utf-8")
         filename = f"signatures-{timezone.now():%Y%m%d-%H%M%S}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -147,7 +179,11 @@ class SignatureAdmin(admin.ModelAdmin):
 
     @admin.action(description="Invalidate selected signatures", permissions=["change"])
     def invalidate(self, request, queryset):
+        ids = selected_ids(queryset)
         changed = staff.invalidate_signatures(queryset=queryset)
+        log_staff_action(
+            user=request.user, action=StaffAction.Action.INVALIDATE, rows=changed, signature_ids=ids
+        )
         self.message_user(request, f"{changed} signature(s) invalidated.", messages.SUCCESS)
 
     @admin.action(
@@ -155,18 +191,16 @@ class SignatureAdmin(admin.ModelAdmin):
     )
     def hide_name(self, request, queryset):
         hidden = staff.hide_names(queryset=queryset)
-        if hidden:
-            LogEntry.objects.log_actions(
-                user_id=request.user.pk,
-                queryset=Signature.objects.filter(pk__in=hidden),
-                action_flag=CHANGE,
-                change_message="Hid the name from the public list of signers.",
-            )
+        log_staff_action(user=request.user, action=StaffAction.Action.HIDE_NAME, signature_ids=hidden)
         self.message_user(request, f"{len(hidden)} name(s) hidden from the public list.", messages.SUCCESS)
 
     @admin.action(description="Clear suspected (and send their confirmation email)", permissions=["change"])
     def clear_suspected(self, request, queryset):
+        ids = selected_ids(queryset)
         cleared = staff.clear_suspected(queryset=queryset)
+        log_staff_action(
+            user=request.user, action=StaffAction.Action.CLEAR_SUSPECTED, rows=cleared, signature_ids=ids
+        )
         self.message_user(
             request,
             f"{cleared} suspected signature(s) cleared; confirmation emails queued.",
@@ -175,7 +209,9 @@ class SignatureAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resend the confirmation email (pending only)", permissions=["change"])
     def resend_confirmation(self, request, queryset):
+        ids = selected_ids(queryset)
         sent = staff.resend_confirmations(queryset=queryset)
+        log_staff_action(user=request.user, action=StaffAction.Action.RESEND, rows=sent, signature_ids=ids)
         self.message_user(request, f"{sent} confirmation email(s) queued.", messages.SUCCESS)
 
     def bulk_invalidate_view(self, request):
@@ -188,6 +224,13 @@ class SignatureAdmin(admin.ModelAdmin):
             criteria = form.cleaned_data
             if "confirm" in request.POST:
                 changed = staff.invalidate_matching(**criteria)
+                given = ", ".join(name for name, value in criteria.items() if value)
+                log_staff_action(
+                    user=request.user,
+                    action=StaffAction.Action.BULK_INVALIDATE,
+                    rows=changed,
+                    detail=f"by {given}"[:200],
+                )
                 self.message_user(request, f"{changed} signature(s) invalidated.", messages.SUCCESS)
                 return redirect(reverse("admin:petitions_signature_changelist"))
             matching = staff.find_signatures_matching(**criteria)
@@ -195,25 +238,37 @@ class SignatureAdmin(admin.ModelAdmin):
                 total=Count("pk"),
                 to_invalidate=Count("pk", filter=Q(state__in=staff.INVALIDATABLE_STATES)),
             )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Invalidate signatures in bulk",
-            "form": form,
-            "preview": preview,
-        }
-        return TemplateResponse(request, "admin/petitions/signature/bulk_invalidate.html", context)
+        return self._render_tool(
+            request, "bulk_invalidate.html", title="Invalidate signatures in bulk", form=form, preview=preview
+        )
+
+    def _render_tool(self, request, template, **context):
+        context = {**self.admin_site.each_context(request), "opts": self.opts, **context}
+        return TemplateResponse(request, f"admin/petitions/signature/{template}", context)
+
+    def erase_supporter_view(self, request):
+        """Erase a supporter by email address (a request by post or email): count, then confirm."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = EraseSupporterForm(request.POST or None)
+        matching = None
+        if request.method == "POST" and form.is_valid():
+            email = form.cleaned_data["email"]
+            if "confirm" in request.POST:
+                ids = staff.erase_supporter(email=email)
+                log_staff_action(user=request.user, action=StaffAction.Action.ERASE, signature_ids=ids)
+                self.message_user(
+                    request, f"{len(ids)} signature(s) erased; counts are unchanged.", messages.SUCCESS
+                )
+                return redirect(reverse("admin:petitions_signature_changelist"))
+            matching = staff.find_supporter_signatures(email=email).count()
+        return self._render_tool(
+            request, "erase_supporter.html", title="Erase a supporter", form=form, matching=matching
+        )
 
 
-@admin.register(SignatureExport)
-class SignatureExportAdmin(admin.ModelAdmin):
-    """The audit log of CSV exports: read-only."""
-
-    list_display = ["created_at", "user", "rows", "description"]
-    list_filter = [("created_at", admin.DateFieldListFilter)]
-    list_select_related = ["user"]
-    fields = list_display
-    readonly_fields = list_display
+class AuditLogAdmin(admin.ModelAdmin):
+    """An audit log: read only, so nobody adds, edits or deletes an entry in the admin."""
 
     def has_add_permission(self, request):
         return False
@@ -223,3 +278,32 @@ class SignatureExportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SignatureExport)
+class SignatureExportAdmin(AuditLogAdmin):
+    """The audit log of CSV exports."""
+
+    list_display = ["created_at", "user", "rows", "description"]
+    list_filter = [("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["user"]
+    fields = list_display
+    readonly_fields = list_display
+
+
+@admin.register(StaffAction)
+class StaffActionAdmin(AuditLogAdmin):
+    """The staff action log: superusers read it; nobody adds, edits or deletes an entry."""
+
+    list_display = ["created_at", "user", "action", "rows", "detail"]
+    list_filter = ["action", ("created_at", admin.DateFieldListFilter), "user"]
+    list_select_related = ["user"]
+    fields = ["created_at", "user", "action", "rows", "signature_ids", "detail"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser

@@ -48,14 +48,22 @@ def _column_value(value):
 
 
 def withdraw_signature(*, signature_id):
-    """pending|confirmed|suspected → withdrawn, erasing the personal data.
+    """pending|confirmed|suspected|invalidated → withdrawn, erasing the personal data.
+
+    An invalidated signature is withdrawn too: it no longer counts, but it still held the
+    signer's name, email, comment and IP hash.
 
     The normalised email becomes ``withdrawn-<id>``, so the unique constraint
     lets the same person sign again later. Returns True if this call withdrew it.
     """
     withdrawable = Signature.objects.filter(
         pk=signature_id,
-        state__in=[Signature.State.PENDING, Signature.State.CONFIRMED, Signature.State.SUSPECTED],
+        state__in=[
+            Signature.State.PENDING,
+            Signature.State.CONFIRMED,
+            Signature.State.SUSPECTED,
+            Signature.State.INVALIDATED,
+        ],
     )
     petition_id = withdrawable.values_list("petition_id", flat=True).first()
     changed = withdrawable.update(

@@ -40,7 +40,15 @@ def find_signatures_to_purge(*, now=None):
     )
     # A petition's signatures are kept while it runs and for the retention period after it
     # closes; the closing time is what counts, whatever state staff have set since.
-    long_closed = Petition.objects.exclude(state=Petition.State.DRAFT).filter(closes_at__lt=closed_cutoff)
+    # A petition closed by its state without a closes_at date counts from when staff closed it.
+    long_closed = Petition.objects.exclude(state=Petition.State.DRAFT).filter(
+        Q(closes_at__lt=closed_cutoff)
+        | Q(
+            closes_at__isnull=True,
+            state__in=[Petition.State.CLOSED, Petition.State.DELIVERED],
+            closed_at__lt=closed_cutoff,
+        )
+    )
     to_anonymise = (
         Signature.objects.filter(petition__in=long_closed)
         .exclude(pk__in=stale_pending.values("pk"))
@@ -79,3 +87,15 @@ def purge_signatures(*, now=None):
             keep_informed=False,
         )
     return {"deleted_pending": deleted, "deleted_suspected": deleted_suspected, "anonymised": anonymised}
+
+
+def prune_task_results(*, now=None):
+    """Delete finished task results older than TASK_RESULT_RETENTION_DAYS. Returns how many.
+
+    A failed send's traceback and arguments stay no longer than needed to see what went wrong.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
+    deleted, _ = DBTaskResult.objects.filter(finished_at__lt=cutoff).delete()
+    return deleted

@@ -1,9 +1,11 @@
-"""Staff tools over signatures: invalidate, clear suspected ones, resend confirmations, bulk criteria."""
+"""Staff tools over signatures: invalidate, clear suspected ones, resend confirmations, bulk criteria, erase."""
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat
 
 from petitions.models import Signature
+from petitions.services.addresses import normalise_email
 from petitions.services.counting import forget_recent_signers
 from petitions.services.storing import enqueue_confirmation
 
@@ -112,3 +114,39 @@ def invalidate_matching(
             created_to=created_to,
         )
     )
+
+
+def find_supporter_signatures(*, email):
+    """Every signature of one supporter, by the address as typed or in its normalised form."""
+    email = (email or "").strip()
+    if not email:
+        return Signature.objects.none()
+    return Signature.objects.filter(Q(email_normalised=normalise_email(email=email)) | Q(email__iexact=email))
+
+
+def erase_supporter(*, email):
+    """Erase a supporter's personal data from all their signatures (a request by post or email).
+
+    Name, email, comment and IP hash go, and the opt-ins with them; state, petition, country,
+    referrer and times stay, so every count and aggregate stays the same. The normalised email
+    becomes ``erased-<id>``, which keeps the one-signature-per-email rule satisfied. Returns the
+    ids of the signatures erased.
+    """
+    with transaction.atomic():
+        signatures = find_supporter_signatures(email=email).select_for_update()
+        ids = sorted(signatures.values_list("pk", flat=True))
+        petition_ids = set(Signature.objects.filter(pk__in=ids).values_list("petition_id", flat=True))
+        Signature.objects.filter(pk__in=ids).update(
+            name="",
+            email="",
+            email_normalised=Concat(
+                Value("erased-"), Cast("pk", output_field=CharField()), output_field=CharField()
+            ),
+            comment="",
+            ip_hash="",
+            show_name=False,
+            keep_informed=False,
+        )
+    if ids:
+        forget_recent_signers(petition_ids=petition_ids)
+    return ids

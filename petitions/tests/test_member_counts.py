@@ -7,7 +7,7 @@ from coalition.models import Member
 from coalition.tests.factories import make_member
 from petitions.admin.members import MemberWithSignaturesAdmin
 from petitions.tests.factories import make_signature
-from tests.factories import make_content_editor
+from tests.factories import make_content_editor, sign_in_staff
 
 pytestmark = pytest.mark.django_db
 URL = "/coalition/"
@@ -15,7 +15,7 @@ URL = "/coalition/"
 
 @pytest.fixture
 def editor_client(client):
-    client.force_login(make_content_editor())
+    sign_in_staff(client, make_content_editor())
     return client
 
 

@@ -311,13 +311,13 @@ def test_after_withdrawing_the_same_person_may_sign_again():
     assert second.state == Signature.State.PENDING
 
 
-def test_invalidated_signature_cannot_be_withdrawn_or_confirmed():
+def test_invalidated_signature_cannot_be_confirmed_but_can_be_withdrawn():
     petition = make_petition()
     signature = make_signature(petition, state=Signature.State.INVALIDATED)
-    assert confirming.withdraw_signature(signature_id=signature.pk) is False
     assert confirming.confirm_signature(signature_id=signature.pk) is False
+    assert confirming.withdraw_signature(signature_id=signature.pk) is True
     signature.refresh_from_db()
-    assert signature.state == Signature.State.INVALIDATED and signature.name
+    assert signature.state == Signature.State.WITHDRAWN and not signature.name
 
 
 # Tokens ---------------------------------------------------------------------------

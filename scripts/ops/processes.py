@@ -66,6 +66,8 @@ def site_env(*, port, database_url, **overrides):
         "DATABASE_URL": database_url,
         "CACHE_URL": "db://django_cache",
         "TASKS_BACKEND": "database",
+        # Production requires a mail server; callers that read the mail pass a file:// one.
+        "EMAIL_URL": "locmem:",
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",

@@ -30,6 +30,7 @@ from petitions.services import confirming, tokens
 from testimonies.models import Passage, Topic
 from testimonies.models import Testimony as SurvivorTestimony  # not a test class
 from tests.e2e.conftest import assert_no_problems, new_page
+from tests.factories import sign_in_staff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -197,7 +198,7 @@ def visit(page, path, *texts, status=200, document=None):
 
 def log_in(context, live_server, user):
     client = Client()
-    client.force_login(user)
+    sign_in_staff(client, user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from petitions.services import retention
+from petitions.services import audit, retention
 
 
 class Command(BaseCommand):
@@ -11,7 +11,7 @@ class Command(BaseCommand):
         "Delete pending signatures whose creation and last confirmation email are older than "
         "PETITION_PENDING_RETENTION_DAYS, delete suspected signatures older than "
         "PETITION_SUSPECTED_RETENTION_DAYS, and anonymise the signatures of petitions closed more "
-        "than PETITION_CLOSED_RETENTION_DAYS ago. Safe to run repeatedly (e.g. daily)."
+        "than PETITION_CLOSED_RETENTION_DAYS ago; prune the staff action log after STAFF_LOG_RETENTION_DAYS and finished task results after TASK_RESULT_RETENTION_DAYS. Safe to run repeatedly (e.g. daily)."
     )
 
     def add_arguments(self, parser):
@@ -28,6 +28,13 @@ class Command(BaseCommand):
         else:
             counts = retention.purge_signatures()
             delete, anonymise = "deleted", "anonymised"
+            pruned = audit.prune_staff_log()
+            tasks = retention.prune_task_results()
+            self.stdout.write(
+                f"Deleted {pruned} staff log entr{'y' if pruned == 1 else 'ies'} older than "
+                f"{settings.STAFF_LOG_RETENTION_DAYS} days and {tasks} finished task result(s) older "
+                f"than {settings.TASK_RESULT_RETENTION_DAYS} days."
+            )
         self.stdout.write(
             f"{delete.capitalize()} {counts['deleted_pending']} pending signature(s) older than "
             f"{settings.PETITION_PENDING_RETENTION_DAYS} days; {delete} {counts['deleted_suspected']} "
