@@ -99,3 +99,16 @@ def test_default_adapter_reports_when_the_petition_has_no_token_maker(tmp_path, 
     summary = generate(signatures=10, confirm_tokens=5, tokens_file=str(tmp_path / "paths.txt"))
     assert summary["confirm_tokens"] == 0
     assert "make_token" in summary["confirm_tokens_error"]
+
+
+def test_refuses_a_database_holding_signatures_it_did_not_make_unless_forced():
+    from django.core.management.base import CommandError
+
+    from petitions.tests.factories import make_petition, make_signature
+
+    make_signature(make_petition(), email="real.supporter@example.org")
+    with pytest.raises(CommandError, match="did not make"):
+        generate(signatures=10)
+    assert not Signature.objects.filter(email_normalised__endswith="bench.example.org").exists()
+    summary = generate(signatures=10, force=True)
+    assert summary["signatures"] >= 10

@@ -26,7 +26,7 @@ from pagecache import bump_content_version
 from petitions.models import ConsentWording, Petition, Signature
 from testimonies.models import Passage, Testimony, Topic
 
-BENCH_DOMAIN = "bench.example.org"
+BENCH_DOMAIN = "bench.example.org"  # every address this command (and make bench) makes ends with it
 CONFIRM_DOMAIN = "confirm.bench.example.org"
 # From this many rows on, indexes and constraints are rebuilt after loading.
 REBUILD_FROM = 100_000
@@ -66,6 +66,15 @@ FILLER = (
 )
 
 
+def real_signatures():
+    """Signatures whose address is not one of the bench's (withdrawn and anonymised ones left aside)."""
+    return (
+        Signature.objects.exclude(email_normalised__endswith=BENCH_DOMAIN)
+        .exclude(email_normalised__startswith="withdrawn-")
+        .exclude(email_normalised__startswith="anonymised-")
+    )
+
+
 class Command(BaseCommand):
     help = "Generate benchmark data: members, testimonies, an open petition and N signatures."
 
@@ -82,8 +91,18 @@ class Command(BaseCommand):
         parser.add_argument("--tokens-file", default="")
         parser.add_argument("--clear-cache", action="store_true", help="Empty the shared cache at the end.")
         parser.add_argument("--json", action="store_true", help="Print a JSON summary on the last line.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Add bench data even to a database holding signatures this command did not make.",
+        )
 
     def handle(self, *args, signatures, members, testimonies, confirm_tokens, tokens_file, **options):
+        if not options["force"] and real_signatures().exists():
+            raise CommandError(
+                "This database holds signatures that generate_bench_data did not make (real supporters?): "
+                "refusing to add bench data to it. Use a database of its own, or --force."
+            )
         started = time.monotonic()
         self.timings = {}
         call_command("load_content", verbosity=0)
