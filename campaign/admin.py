@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from django_otp_webauthn.admin import WebAuthnCredentialAdmin
+from django_otp_webauthn.models import WebAuthnCredential
 
 from campaign.models import Appeal, Campaign, Contact, Demand, KeyFact, Milestone, Statement
 
@@ -108,3 +110,8 @@ class ContactAdmin(admin.ModelAdmin):
         ("Reach us", {"fields": ["phone", "fax", "email", "website"]}),
         ("Social media", {"fields": ["facebook_url", "twitter_url", "youtube_url"]}),
     ]
+
+
+# Staff passkeys (django-otp-webauthn registers no admin of its own): a superuser removes a
+# lost one here, as with the TOTP and recovery-code devices.
+admin.site.register(WebAuthnCredential, WebAuthnCredentialAdmin)

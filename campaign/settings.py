@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "pagecache",
     "campaign",
     "petitions",
@@ -259,6 +260,21 @@ AXES_USERNAME_FAILURE_LIMIT = env_int("AXES_USERNAME_FAILURE_LIMIT", 50)
 # A staff session ends this long after the password was given, however busy it stays.
 STAFF_SESSION_SECONDS = env_int("STAFF_SESSION_SECONDS", 8 * 60 * 60)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "ICNK campaign")
+
+# Passkeys (WebAuthn, django-otp-webauthn) as a second factor, never instead of the password.
+# A passkey is bound to its relying party ID, the host of SITE_URL: moving the site to another
+# domain means every staff member registers their passkey again. WebAuthn needs a secure
+# context, so on a plain-http SITE_URL (development, tests) passkeys work at http://localhost
+# on the same port only.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+_site = urlsplit(SITE_URL)
+if _site.scheme == "https":
+    OTP_WEBAUTHN_RP_ID = _site.hostname
+    OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"https://{_site.netloc}"]
+else:
+    OTP_WEBAUTHN_RP_ID = "localhost"
+    OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"http://localhost{f':{_site.port}' if _site.port else ''}"]
 
 
 # Internationalisation ------------------------------------------------------
