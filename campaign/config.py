@@ -153,3 +153,15 @@ def content_security_policy(*, analytics_script_url):
         policy["script-src"].append(origin)
         policy["connect-src"].append(origin)
     return policy
+
+
+def passkey_relying_party(*, site_url):
+    """``(RP ID, allowed origins)`` for passkeys: the host of an https ``SITE_URL``.
+
+    WebAuthn needs a secure context and refuses an IP address as RP ID, so a
+    plain-http site (development, tests) uses ``localhost`` on the same port.
+    """
+    site = urlsplit(site_url)
+    if site.scheme == "https":
+        return site.hostname, [f"https://{site.netloc}"]
+    return "localhost", [f"http://localhost{f':{site.port}' if site.port else ''}"]

@@ -15,6 +15,7 @@ from campaign.config import (
     parse_cache_url,
     parse_database_url,
     parse_email_url,
+    passkey_relying_party,
     refuse_placeholder,
 )
 
@@ -268,13 +269,7 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "ICNK campaign")
 # on the same port only.
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
-_site = urlsplit(SITE_URL)
-if _site.scheme == "https":
-    OTP_WEBAUTHN_RP_ID = _site.hostname
-    OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"https://{_site.netloc}"]
-else:
-    OTP_WEBAUTHN_RP_ID = "localhost"
-    OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"http://localhost{f':{_site.port}' if _site.port else ''}"]
+OTP_WEBAUTHN_RP_ID, OTP_WEBAUTHN_ALLOWED_ORIGINS = passkey_relying_party(site_url=SITE_URL)
 
 
 # Internationalisation ------------------------------------------------------
