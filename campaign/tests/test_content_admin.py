@@ -191,8 +191,8 @@ def test_appeal_change_form_offers_view_on_site_and_slug_prepopulation(editor_cl
 def test_appeal_is_reachable_by_its_anchor_from_view_on_site(client):
     appeal = make_appeal(slug="appeal-to-kim-jong-il")
 
-    assert appeal.get_absolute_url() == "/appeals/#appeal-to-kim-jong-il"
-    assert b'id="appeal-to-kim-jong-il"' in client.get("/appeals/").content
+    assert appeal.get_absolute_url() == "/en/appeals/#appeal-to-kim-jong-il"
+    assert b'id="appeal-to-kim-jong-il"' in client.get("/en/appeals/").content
 
 
 def test_appeal_search_finds_demand_text(editor_client):

@@ -1,0 +1,174 @@
+"""Every public page under its language prefix; old addresses redirect; the rest stays unprefixed."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from campaign.tests.factories import make_content
+from petitions.services.tokens import make_token
+from petitions.tests.factories import make_petition, make_signature
+
+pytestmark = pytest.mark.django_db
+
+LANGUAGES = ["en", "ko", "ja", "fr"]
+
+
+def test_the_site_speaks_english_korean_japanese_and_french():
+    assert [code for code, _ in settings.LANGUAGES] == LANGUAGES
+    assert settings.LANGUAGE_CODE == "en"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_public_page_is_under_its_language_prefix(language):
+    with translation.override(language):
+        assert reverse("campaign:home") == f"/{language}/"
+        assert reverse("campaign:about") == f"/{language}/about/"
+        assert reverse("petitions:detail", kwargs={"slug": "coi"}) == f"/{language}/petitions/coi/"
+
+
+def test_an_old_address_goes_to_english_by_default(client):
+    response = client.get("/about/")
+    assert response.status_code == 302
+    assert response["Location"] == "/en/about/"
+
+
+def test_an_old_address_follows_accept_language(client):
+    response = client.get("/timeline/", headers={"accept-language": "ja,en;q=0.5"})
+    assert response["Location"] == "/ja/timeline/"
+
+
+def test_the_language_cookie_wins_over_accept_language(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    response = client.get("/", headers={"accept-language": "ko"})
+    assert response["Location"] == "/fr/"
+
+
+def test_an_old_address_keeps_its_query_string(client):
+    response = client.get("/coalition/?country=KR")
+    assert response["Location"] == "/en/coalition/?country=KR"
+
+
+def test_a_confirm_link_from_an_email_sent_before_the_prefixes_still_works(client):
+    signature = make_signature(make_petition(slug="coi"))
+    token = make_token(signature=signature, purpose="confirm")
+    old_link = f"/petitions/coi/confirm/{token}/"
+    response = client.get(old_link, headers={"accept-language": "ko"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/ko{old_link}"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_withdraw_link_from_an_old_email_still_works(client):
+    signature = make_signature(make_petition(slug="coi"), state="confirmed")
+    token = make_token(signature=signature, purpose="withdraw")
+    response = client.get(f"/petitions/coi/withdraw/{token}/", follow=True)
+    assert response.redirect_chain[0][0] == f"/en/petitions/coi/withdraw/{token}/"
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/robots.txt", "/sitemap.xml", "/api/v1/petitions/"])
+def test_site_wide_addresses_stay_unprefixed(client, path):
+    assert client.get(path).status_code == 200
+
+
+def test_the_admin_stays_unprefixed(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_an_unknown_address_is_still_a_404(client):
+    assert client.get("/no-such-page/").status_code == 404
+    assert client.get("/ko/no-such-page/").status_code == 404
+
+
+def test_the_api_answers_the_same_in_every_language(client):
+    make_petition(slug="coi")
+    answers = {
+        client.get("/api/v1/petitions/coi/", headers={"accept-language": language}).content
+        for language in LANGUAGES
+    }
+    assert len(answers) == 1
+    assert b'"browser_url": "http://testserver/petitions/coi/"' in next(iter(answers))
+
+
+# The page cache keeps languages apart --------------------------------------------
+
+
+def test_a_korean_copy_is_never_served_to_a_french_address():
+    make_content()
+    korean = Client().get("/ko/about/")
+    assert korean["X-Page-Cache"] == "miss"
+    assert '<html lang="ko"' in korean.text
+    french = Client().get("/fr/about/")
+    assert french["X-Page-Cache"] == "miss"
+    assert '<html lang="fr"' in french.text
+    again = Client().get("/fr/about/", headers={"accept-language": "ko"})
+    assert again["X-Page-Cache"] == "hit"
+    assert '<html lang="fr"' in again.text
+
+
+def test_a_page_outside_the_prefixes_is_cached_per_language():
+    from django.test import RequestFactory
+
+    from pagecache.levels import page_key
+
+    request = RequestFactory().get("/feed/")
+    with translation.override("ko"):
+        korean = page_key(request, "", public=True)
+    with translation.override("fr"):
+        french = page_key(request, "", public=True)
+    assert korean != french
+
+
+def _queries(django_assert_max_num_queries, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert Client().get(url).status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    "page", ["", "about/", "appeals/", "timeline/", "news/", "coalition/", "testimonies/"]
+)
+def test_a_page_costs_the_same_queries_in_every_language(page, django_assert_max_num_queries):
+    make_content()
+    counts = {}
+    for language in LANGUAGES:
+        from django.core.cache import caches
+
+        from pagecache import clear_local_copies
+
+        caches["default"].clear()
+        clear_local_copies()
+        counts[language] = _queries(django_assert_max_num_queries, f"/{language}/{page}")
+    assert len(set(counts.values())) == 1, counts
+
+
+# What each page says about its language ---------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_page_names_its_language_and_its_alternates(client, language):
+    make_content()
+    html = client.get(f"/{language}/about/").text
+    assert f'<html lang="{language}">' in html
+    for other in LANGUAGES:
+        assert f'<link rel="alternate" hreflang="{other}" href="http://testserver/{other}/about/">' in html
+    assert '<link rel="alternate" hreflang="x-default" href="http://testserver/about/">' in html
+    locales = {"en": "en_GB", "ko": "ko_KR", "ja": "ja_JP", "fr": "fr_FR"}
+    assert f'<meta property="og:locale" content="{locales[language]}">' in html
+    for other in LANGUAGES:
+        alternate = f'<meta property="og:locale:alternate" content="{locales[other]}">'
+        assert (alternate in html) == (other != language)
+
+
+def test_an_article_page_names_its_locale_too(client):
+    statement = make_content()["statement"]
+    with translation.override("ja"):
+        html = client.get(statement.get_absolute_url()).text
+    assert '<meta property="og:locale" content="ja_JP">' in html
