@@ -172,3 +172,35 @@ def test_an_article_page_names_its_locale_too(client):
     with translation.override("ja"):
         html = client.get(statement.get_absolute_url()).text
     assert '<meta property="og:locale" content="ja_JP">' in html
+
+
+# The language switcher ------------------------------------------------------
+
+
+def test_the_switcher_names_each_language_in_itself(client):
+    make_content()
+    html = client.get("/fr/about/").text
+    switcher = html[html.index('class="language-switcher"') : html.index("</nav>")]
+    for code, name in {"en": "English", "ko": "한국어", "ja": "日本語"}.items():
+        assert f'value="{code}" lang="{code}"' in switcher
+        assert f">{name}</button>" in switcher
+    assert '<span class="language-current" lang="fr" aria-current="true">Français</span>' in switcher
+    assert "<script" not in switcher and "style=" not in switcher
+
+
+def test_the_switcher_posts_without_javascript_and_lands_on_the_same_page(client):
+    make_content()
+    page = client.get("/fr/news/?page=1")
+    token = page.cookies[settings.CSRF_COOKIE_NAME].value
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.cookies[settings.CSRF_COOKIE_NAME] = token
+    formaction = "/i18n/setlang/?next=/ko/news/%3Fpage%3D1"
+    assert f'formaction="{formaction}"' in page.text
+    response = csrf_client.post(
+        "/i18n/setlang/?next=/ko/news/", {"language": "ko", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/ko/news/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ko"
+    # The choice then decides where old addresses go.
+    assert csrf_client.get("/about/")["Location"] == "/ko/about/"
