@@ -4,6 +4,8 @@ from collections import defaultdict
 
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import ListView
 from django_countries import countries
 
@@ -11,7 +13,12 @@ from coalition.models import Member
 from pagecache import cache_public_page, do_not_store, page_number
 
 NO_COUNTRY = "none"
-NO_COUNTRY_LABEL = "International / no country given"
+NO_COUNTRY_LABEL = gettext_lazy("International / no country given")
+# A kind's name in the plural, for the filter and the counts (not every language adds an "s").
+KIND_PLURALS = {
+    Member.Kind.ORGANISATION: gettext_lazy("Organisations"),
+    Member.Kind.INDIVIDUAL: gettext_lazy("Individuals"),
+}
 
 
 def country_label(code):
@@ -61,8 +68,11 @@ class MemberListView(ListView):
         code = _country_code(value)
         if not code:
             self.filter_errors.append(
-                f"“{value[:20]}” is not a country code we know (use two letters, e.g. KR); "
-                "showing members from every country."
+                _(
+                    "“%(value)s” is not a country code we know (use two letters, e.g. KR); "
+                    "showing members from every country."
+                )
+                % {"value": value[:20]}
             )
             return None
         return code
@@ -73,8 +83,11 @@ class MemberListView(ListView):
             return None
         if value not in Member.Kind.values:
             self.filter_errors.append(
-                f"“{raw[:20]}” is not a kind of member (use “individual” or “organisation”); "
-                "showing every kind."
+                _(
+                    "“%(value)s” is not a kind of member (use “individual” or “organisation”); "
+                    "showing every kind."
+                )
+                % {"value": raw[:20]}
             )
             return None
         return value
@@ -123,7 +136,12 @@ class MemberListView(ListView):
             key=lambda c: (c["code"] != NO_COUNTRY, c["label"]),
         )
         kind_counts = [
-            {"value": value, "label": label, "count": by_kind[value], "selected": value == self.kind}
+            {
+                "value": value,
+                "label": KIND_PLURALS[value],
+                "count": by_kind[value],
+                "selected": value == self.kind,
+            }
             for value, label in Member.Kind.choices
         ]
 
@@ -150,7 +168,7 @@ class MemberListView(ListView):
                 if self.country is None
                 else {"code": filters["country"], "label": country_label(self.country)}
             ),
-            selected_kind=None if self.kind is None else Member.Kind(self.kind).label,
+            selected_kind=None if self.kind is None else KIND_PLURALS[self.kind],
             is_filtered=bool(filters),
             filter_errors=self.filter_errors,
             query_string=urlencode(filters),
