@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django_countries import countries as all_countries
 
@@ -79,7 +80,10 @@ def public_api(view):
                 {"error": "Method not allowed", "allowed": list(API_ALLOWED_METHODS)}, 405
             )
         else:
-            return cached(request, *args, **kwargs)
+            # In the source language whatever the visitor's: the JSON is the same for
+            # everyone (one cached copy), as it was before the site had languages.
+            with translation.override(settings.LANGUAGE_CODE):
+                return cached(request, *args, **kwargs)
         response["Allow"] = ", ".join(API_ALLOWED_METHODS)
         return response
 
