@@ -204,3 +204,68 @@ def test_the_switcher_posts_without_javascript_and_lands_on_the_same_page(client
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ko"
     # The choice then decides where old addresses go.
     assert csrf_client.get("/about/")["Location"] == "/ko/about/"
+
+
+# Words, dates, numbers and country names in the page's language --------------
+
+
+@pytest.mark.parametrize(
+    ("language", "sign", "skip"),
+    [
+        ("en", "Sign the petition", "Skip to main content"),
+        ("ko", "청원에 서명하기", "본문으로 건너뛰기"),
+        ("ja", "請願に署名する", "本文へスキップ"),
+        ("fr", "Signer la pétition", "Aller au contenu principal"),
+    ],
+)
+def test_the_shell_speaks_the_page_language(client, language, sign, skip):
+    html = client.get(f"/{language}/about/").text
+    assert sign in html and skip in html
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "month"),
+    [
+        ("en", "9 December 2011", "December 2011"),
+        ("ko", "2011년 12월 9일", "2011년 12월"),
+        ("ja", "2011年12月9日", "2011年12月"),
+        ("fr", "9 décembre 2011", "décembre 2011"),
+    ],
+)
+def test_dates_are_written_the_way_each_language_writes_them(language, day, month):
+    import datetime
+
+    from campaign.models import DatePrecision, Milestone
+
+    milestone = Milestone(date=datetime.date(2011, 12, 9), date_precision=DatePrecision.DAY)
+    with translation.override(language):
+        assert milestone.date_display == day
+        milestone.date_precision = DatePrecision.MONTH
+        assert milestone.date_display == month
+        milestone.date_precision = DatePrecision.YEAR
+        assert milestone.date_display == "2011"
+
+
+@pytest.mark.parametrize(("language", "written"), [("en", "10,000"), ("ko", "10,000"), ("fr", "10\xa0000")])
+def test_numbers_are_grouped_the_way_each_language_groups_them(language, written):
+    from django.template import Context, Template
+
+    with translation.override(language):
+        assert Template("{{ n }}").render(Context({"n": 10000})) == written
+
+
+def test_country_names_follow_the_page_language():
+    from django_countries import countries
+
+    names = {}
+    for language in ("en", "ko", "ja", "fr"):
+        with translation.override(language):
+            names[language] = countries.name("KR")
+    assert names == {"en": "South Korea", "ko": "대한민국", "ja": "韓国", "fr": "Corée du Sud"}
+
+
+def test_the_signing_form_speaks_the_page_language(client):
+    petition = make_petition(slug="coi")
+    with translation.override("ja"):
+        html = client.get(petition.get_absolute_url()).text
+    assert "お名前" in html and "国を選んでください" in html and "韓国" in html
