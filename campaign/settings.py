@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "pagecache",
+    "translations",
     "campaign",
     "petitions",
     "coalition",

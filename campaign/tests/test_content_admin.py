@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 
 from campaign.models import Appeal, Demand, Statement
 from campaign.tests.factories import make_appeal, make_campaign, make_milestone, make_statement
+from translations.testing import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def _appeal_form(appeal, demands, **changes):
         for key, value in demand.items():
             data[f"demands-{i}-{key}"] = value
         data[f"demands-{i}-appeal"] = appeal.pk
-    return data | changes
+    return admin_form_data(data | changes, Appeal, {"demands": Demand})
 
 
 def test_content_editor_edits_an_appeal_and_reorders_its_demands(editor_client):
@@ -90,17 +91,20 @@ def test_content_editor_deletes_a_demand_inline(editor_client):
 def test_content_editor_adds_a_statement(editor_client):
     response = editor_client.post(
         "/admin/campaign/statement/add/",
-        {
-            "title": "A new statement",
-            "slug": "a-new-statement",
-            "author": "Willy Fautré",
-            "organisation": "Human Rights Without Frontiers Int'l",
-            "date": "2011-12-09",
-            "place": "London",
-            "occasion": "",
-            "summary": "Short.",
-            "body": "One.\n\nTwo.",
-        },
+        admin_form_data(
+            {
+                "title": "A new statement",
+                "slug": "a-new-statement",
+                "author": "Willy Fautré",
+                "organisation": "Human Rights Without Frontiers Int'l",
+                "date": "2011-12-09",
+                "place": "London",
+                "occasion": "",
+                "summary": "Short.",
+                "body": "One.\n\nTwo.",
+            },
+            Statement,
+        ),
     )
 
     assert response.status_code == 302
@@ -117,18 +121,21 @@ def test_content_editor_changes_a_statement(editor_client):
 
     response = editor_client.post(
         f"/admin/campaign/statement/{statement.pk}/change/",
-        {
-            "title": "New title",
-            "slug": statement.slug,
-            "author": statement.author,
-            "organisation": statement.organisation,
-            "date": statement.date.isoformat(),
-            "place": statement.place,
-            "occasion": statement.occasion,
-            "summary": statement.summary,
-            "body": statement.body,
-            "is_published": "on",
-        },
+        admin_form_data(
+            {
+                "title": "New title",
+                "slug": statement.slug,
+                "author": statement.author,
+                "organisation": statement.organisation,
+                "date": statement.date.isoformat(),
+                "place": statement.place,
+                "occasion": statement.occasion,
+                "summary": statement.summary,
+                "body": statement.body,
+                "is_published": "on",
+            },
+            Statement,
+        ),
     )
 
     assert response.status_code == 302

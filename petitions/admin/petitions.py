@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Q
 from django.utils.html import format_html_join
 
 from petitions.models import ConsentWording, Petition, Signature
+from translations.admin import TranslatedAdmin, TranslationStackedInline
 
 STATE_COUNT_FIELDS = {state: f"{state.value}_count" for state in Signature.State}
 
@@ -49,7 +50,7 @@ class ConsentWordingHistoryInline(admin.TabularInline):
         return False
 
 
-class NewConsentWordingInline(admin.StackedInline):
+class NewConsentWordingInline(TranslationStackedInline):
     """A new consent wording; it gets the next version number when saved."""
 
     model = ConsentWording
@@ -69,7 +70,7 @@ class NewConsentWordingInline(admin.StackedInline):
 
 
 @admin.register(Petition)
-class PetitionAdmin(admin.ModelAdmin):
+class PetitionAdmin(TranslatedAdmin):
     list_display = [
         "title",
         "state",

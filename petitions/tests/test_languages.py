@@ -19,13 +19,13 @@ TITLES = {
     "en": "For a UN Commission of Inquiry",
     "ko": "유엔 조사위원회 설치를 위하여",
     "ja": "国連調査委員会の設置を求めて",
-    "fr": "Pour une commission d’enquête de l’ONU",
+    "fr": "Pour une commission d'enquête de l'ONU",
 }
 CONSENT = {
     "en": "I agree that my details are kept to count my signature.",
     "ko": "서명 집계를 위해 제 정보가 보관되는 데 동의합니다.",
     "ja": "署名を数えるために私の情報が保存されることに同意します。",
-    "fr": "J’accepte que mes informations soient conservées pour compter ma signature.",
+    "fr": "J'accepte que mes informations soient conservées pour compter ma signature.",
 }
 
 
