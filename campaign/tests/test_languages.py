@@ -269,3 +269,83 @@ def test_the_signing_form_speaks_the_page_language(client):
     with translation.override("ja"):
         html = client.get(petition.get_absolute_url()).text
     assert "お名前" in html and "国を選んでください" in html and "韓国" in html
+
+
+# Content not yet translated, and the English original -------------------------
+
+NOTE = {
+    "ko": "이 글은 아직 한국어로 번역되지 않아 영어로 보여 드립니다.",
+    "fr": "Ce texte n’a pas encore été traduit en français ; il est donc affiché en anglais.",  # noqa: RUF001
+}
+
+
+def test_an_untranslated_statement_is_shown_in_english_marked_and_announced(client):
+    from campaign.tests.factories import make_statement
+
+    statement = make_statement(title="Only in English", body="English body.")
+    with translation.override("ko"):
+        html = client.get(statement.get_absolute_url()).text
+    assert '<html lang="ko">' in html
+    assert NOTE["ko"] in html
+    assert '<h1 lang="en">Only in English</h1>' in html
+    assert '<div class="statement-body" lang="en">' in html
+    assert "영어 원문 읽기" not in html
+
+
+def test_a_translated_statement_links_to_its_english_original(client):
+    from campaign.tests.factories import make_statement
+
+    statement = make_statement(
+        slug="coi-day",
+        title_fr="Titre français",
+        summary_fr="Résumé.",
+        body_fr="Corps.",
+        occasion_fr="Journée des droits de l'homme 2011",
+    )
+    with translation.override("fr"):
+        html = client.get(statement.get_absolute_url()).text
+    assert NOTE["fr"] not in html
+    assert "<h1>Titre français</h1>" in html
+    assert '<a href="/en/news/coi-day/" hreflang="en">Lire l’original en anglais</a>' in html  # noqa: RUF001
+
+
+def test_a_translated_testimony_links_to_its_english_original(client):
+    from testimonies.tests.factories import make_testimony
+
+    testimony = make_testimony(summary_ja="要約。", body_ja="本文。")
+    with translation.override("ja"):
+        html = client.get(testimony.get_absolute_url()).text
+        english = testimony.get_absolute_url().replace("/ja/", "/en/", 1)
+    assert f'<a href="{english}" hreflang="en">英語の原文を読む</a>' in html
+
+
+def test_an_untranslated_testimony_is_announced_and_marked(client):
+    from testimonies.tests.factories import make_testimony
+
+    testimony = make_testimony(summary="English summary.")
+    with translation.override("ko"):
+        html = client.get(testimony.get_absolute_url()).text
+    assert NOTE["ko"] in html
+    assert '<p class="lead" lang="en">English summary.</p>' in html
+
+
+def test_a_list_marks_each_untranslated_item_and_says_so_once(client):
+    from campaign.tests.factories import make_statement
+
+    make_statement(title="English only")
+    make_statement(title="Both", title_ko="둘 다", summary_ko="요약")
+    html = client.get("/ko/news/").text
+    assert html.count(NOTE["ko"]) == 1
+    assert html.count('<article class="mb-4" lang="en">') == 1
+
+
+def test_english_pages_say_nothing_about_translations(client):
+    from campaign.tests.factories import make_statement
+
+    statement = make_statement()
+    html = client.get(statement.get_absolute_url()).text
+    assert (
+        "untranslated-note" not in html
+        and "source-link" not in html
+        and 'lang="en">' not in html.split("<body")[1]
+    )
