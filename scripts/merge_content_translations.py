@@ -9,9 +9,10 @@ holds ``ko.json``, ``ja.json``, ``fr.json``…: each a list of
 the original field names. For every object in fixtures/*.json, each field
 registered for translation (the apps' ``translation.py``) gets ``<field>_en``
 from the English source text and ``<field>_<lang>`` from the matching entry;
-the original field keeps the English text. A language without a file, or an
-object or field it does not cover, is left without a translation, and the page
-shows the English text with a note. Running it twice gives the same files;
+the original field keeps the English text. A field left out of an object the
+file does cover is a name or figure kept as given, and gets the English text in
+that language too. A language without a file, or an object it does not cover,
+is left without a translation, and the page shows the English text with a note. Running it twice gives the same files;
 ``manage.py load_content`` loads the result directly.
 """
 
@@ -21,15 +22,15 @@ import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campaign.settings")
-os.environ.setdefault("DEBUG", "1")
 
 
 def translated_fields():
     """``{"app.model": ("field", …)}`` for every model registered with modeltranslation."""
     import django
 
+    sys.path.insert(0, str(BASE_DIR))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campaign.settings")
+    os.environ.setdefault("DEBUG", "1")
     django.setup()
     from modeltranslation.translator import translator
 
@@ -67,10 +68,15 @@ def merge(objects, fields_by_model, translations, languages):
             for language in languages:
                 if language == "en":
                     continue
-                text = translations.get(language, {}).get((obj["model"], obj["pk"]), {}).get(field)
+                entry = translations.get(language, {}).get((obj["model"], obj["pk"]))
+                text = (entry or {}).get(field)
                 if text:
                     values[f"{field}_{language}"] = text
                     counts[language] += 1
+                elif entry is not None and values[field]:
+                    # The translator covered the object and left this field out: a name or a
+                    # figure that stays as given (Kim Jong-il, 200,000, a postal address).
+                    values[f"{field}_{language}"] = values[field]
                 else:
                     values.pop(f"{field}_{language}", None)
     for language, entries in translations.items():
