@@ -416,6 +416,16 @@ def test_five_megabyte_post_gets_a_styled_413(client, db):
     assert b'<a class="skip-link"' in response.content  # the site's own page, not a bare error
 
 
+def test_a_413_is_in_the_language_of_the_address_it_refuses(client, db):
+    from django.utils import translation
+
+    translation.activate("fr")  # what the thread served last must not decide
+    body = b"comment=" + b"x" * FIVE_MB
+    response = client.post("/ko/petitions/any/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert '<html lang="ko">' in response.text and "데이터가 너무 많습니다" in response.text
+
+
 def test_oversized_body_is_refused_without_being_read(client, db):
     response = client.post(
         "/en/petitions/any/",
