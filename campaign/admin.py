@@ -6,9 +6,10 @@ from django_otp_webauthn.admin import WebAuthnCredentialAdmin
 from django_otp_webauthn.models import WebAuthnCredential
 
 from campaign.models import Appeal, Campaign, Contact, Demand, KeyFact, Milestone, Statement
+from translations.admin import TranslatedAdmin, TranslationTabularInline
 
 
-class KeyFactInline(admin.TabularInline):
+class KeyFactInline(TranslationTabularInline):
     model = KeyFact
     extra = 0
     fields = ["position", "figure", "label"]
@@ -16,14 +17,14 @@ class KeyFactInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(TranslatedAdmin):
     list_display = ["name", "short_name", "is_current", "updated_at"]
     list_filter = ["is_current"]
     search_fields = ["name", "short_name", "objective"]
     inlines = [KeyFactInline]
 
 
-class DemandInline(admin.TabularInline):
+class DemandInline(TranslationTabularInline):
     model = Demand
     extra = 1
     fields = ["position", "text"]
@@ -31,7 +32,7 @@ class DemandInline(admin.TabularInline):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(TranslatedAdmin):
     list_display = [
         "title",
         "issuer",
@@ -66,7 +67,7 @@ class AppealAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(TranslatedAdmin):
     list_display = ["title", "date_display", "place", "is_published"]
     list_filter = ["is_published", "date_precision"]
     search_fields = ["title", "place", "description"]
@@ -80,7 +81,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(admin.ModelAdmin):
+class StatementAdmin(TranslatedAdmin):
     list_display = ["title", "author", "organisation", "date", "is_published"]
     list_filter = ["is_published", "organisation"]
     search_fields = ["title", "author", "organisation", "summary", "body"]
@@ -101,7 +102,7 @@ class StatementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(TranslatedAdmin):
     list_display = ["name", "phone", "email", "is_current", "updated_at"]
     list_filter = ["is_current"]
     search_fields = ["name", "address", "email"]

@@ -92,6 +92,8 @@ SITE_NAME = env("SITE_NAME", "International Coalition to Stop Crimes Against Hum
 API_IDENTIFIER_PREFIX = env("API_IDENTIFIER_PREFIX", "icnk")
 
 INSTALLED_APPS = [
+    # modeltranslation before the admin, so its translated fields show in the admin forms.
+    "modeltranslation",
     # Django's admin with the site that demands a second factor (campaign.staff.site).
     "campaign.staff.apps.StaffAdminConfig",
     "django.contrib.auth",
@@ -110,6 +112,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
     "pagecache",
+    "translations",
     "campaign",
     "petitions",
     "coalition",
@@ -130,6 +133,12 @@ MIDDLEWARE = [
     # WhiteNoise next: static files skip sessions, CSRF and the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the URL prefix (/ko/…), else the language cookie, then
+    # Accept-Language, then LANGUAGE_CODE. After the session (it used to read the
+    # session, and third-party code may still expect that order) and before
+    # CommonMiddleware, so that APPEND_SLASH tries the language-prefixed path and
+    # an old unprefixed URL is redirected to /<lang>/… instead of ending in a 404.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -274,10 +283,38 @@ OTP_WEBAUTHN_RP_ID, OTP_WEBAUTHN_ALLOWED_ORIGINS = passkey_relying_party(site_ur
 
 # Internationalisation ------------------------------------------------------
 
-LANGUAGE_CODE = "en-gb"
+# The coalition's languages. English is the source language of every text;
+# it is written and dated the British way (campaign/formats/en/formats.py).
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("ko", "Korean"),
+    ("ja", "Japanese"),
+    ("fr", "French"),
+]
+# Each language named in itself, for the switcher and hreflang titles.
+LANGUAGE_NATIVE_NAMES = {"en": "English", "ko": "한국어", "ja": "日本語", "fr": "Français"}
+# Open Graph wants a territory: the coalition's own countries.
+LANGUAGE_OG_LOCALES = {"en": "en_GB", "ko": "ko_KR", "ja": "ja_JP", "fr": "fr_FR"}
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django's own formats, except English's dates (9 December 2011, not December 9, 2011).
+FORMAT_MODULE_PATH = ["campaign.formats"]
+# 10,000 in English, 10 000 in French, from each language's format file.
+USE_THOUSAND_SEPARATOR = True
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The language switcher's cookie lasts a year, like the cookie choice; it is
+# strictly necessary (it only remembers a choice the visitor made).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+
+# django-modeltranslation: English is the source; a field missing in the page's
+# language falls back to English (the page then says so, see translations/).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "ko", "ja", "fr")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 
 
 # Static and media files ----------------------------------------------------

@@ -34,7 +34,7 @@ def test_generates_content_and_an_open_petition_with_the_signatures_asked_for():
     assert signatures.values("email_normalised").distinct().count() == 300
     assert signatures.filter(state=Signature.State.CONFIRMED).count() == 270
     assert not signatures.filter(state=Signature.State.CONFIRMED, confirmed_at__isnull=True).exists()
-    assert summary["testimony_path"].startswith("/testimonies/")
+    assert summary["testimony_path"].startswith("/en/testimonies/")
 
 
 def test_running_again_tops_up_to_the_new_total():
@@ -55,7 +55,7 @@ def test_confirm_tokens_are_written_as_confirmation_paths(tmp_path, monkeypatch)
     paths = tokens_file.read_text().split()
     assert summary["confirm_tokens"] == 5
     assert len(paths) == 5
-    assert all(p.startswith(f"/petitions/{summary['petition_slug']}/confirm/token-") for p in paths)
+    assert all(p.startswith(f"/en/petitions/{summary['petition_slug']}/confirm/token-") for p in paths)
     assert Signature.objects.filter(state=Signature.State.PENDING).count() >= 5
 
 

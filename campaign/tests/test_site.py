@@ -90,7 +90,7 @@ def test_csrf_failure_gets_styled_403(db):
 
 
 def test_pages_carry_security_headers(client, db):
-    response = client.get("/")
+    response = client.get("/en/")
     csp = response["Content-Security-Policy"]
     assert "unsafe-inline" not in csp
     assert "default-src 'self'" in csp

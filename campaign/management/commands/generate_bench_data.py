@@ -132,7 +132,7 @@ class Command(BaseCommand):
         summary = {
             "petition_slug": petition.slug,
             "petition_path": petition.get_absolute_url(),
-            "api_path": reverse("petitions:api-detail", kwargs={"slug": petition.slug}),
+            "api_path": reverse("api:petition-detail", kwargs={"slug": petition.slug}),
             "testimony_path": testimony.get_absolute_url() if testimony else None,
             "signatures": Signature.objects.filter(petition=petition).count(),
             "inserted": wanted,
