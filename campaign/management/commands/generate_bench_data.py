@@ -17,6 +17,7 @@ import time
 from django.core.cache import cache
 from django.core.management import BaseCommand, CommandError, call_command
 from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -59,6 +60,7 @@ COPY_COLUMNS = (
     "withdrawn_at",
     "ip_hash",
     "referrer_id",
+    "language",  # no database default: the bench's signers all sign in English
 )
 FILLER = (
     "Generated text for the benchmark, standing in for a member's description or a "
@@ -68,11 +70,8 @@ FILLER = (
 
 def real_signatures():
     """Signatures whose address is not one of the bench's (withdrawn and anonymised ones left aside)."""
-    return (
-        Signature.objects.exclude(email_normalised__endswith=BENCH_DOMAIN)
-        .exclude(email_normalised__startswith="withdrawn-")
-        .exclude(email_normalised__startswith="anonymised-")
-    )
+    made_here = Q(email_normalised__endswith=BENCH_DOMAIN)
+    return Signature.objects.exclude(made_here | Q(email_normalised__regex=r"^(withdrawn|anonymised)-"))
 
 
 class Command(BaseCommand):
@@ -257,7 +256,7 @@ class Command(BaseCommand):
                 f"{row_state}\t{created_text[k]}\t"
                 f"{confirmed_text[k] if row_state == confirmed else r'\N'}\t"
                 f"{withdrawn_text[k] if row_state == withdrawn else r'\N'}\t{ip_hashes[i % 997]}\t"
-                f"{referrers[i % len(referrers)] if i % 10 == 0 else r'\N'}\n"
+                f"{referrers[i % len(referrers)] if i % 10 == 0 else r'\N'}\ten\n"
             )
 
     def insert_signatures(
@@ -366,7 +365,8 @@ def _insert_select(petition, wording, member_ids, start, count, domain, state):
                CASE WHEN st = %(confirmed)s THEN created + interval '5 minutes' END,
                CASE WHEN st = %(withdrawn)s THEN created + interval '1 day' END,
                (%(ip_hashes)s::text[])[i % 997 + 1],
-               CASE WHEN i % 10 = 0 THEN (%(referrers)s::bigint[])[i % %(n_referrers)s + 1] END
+               CASE WHEN i % 10 = 0 THEN (%(referrers)s::bigint[])[i % %(n_referrers)s + 1] END,
+               'en'
         FROM (
             SELECT i, 's' || i || '@' || %(domain)s AS e, {state_sql.replace("%s", "%(state)s")} AS st,
                    %(now)s - interval '30 days' * (((i * 7919) % {spread})::float / {spread}) AS created
