@@ -3,7 +3,7 @@
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from translations.urls import without_language_prefix
 
@@ -24,7 +24,7 @@ def share_links(*, petition, ref=""):
         return quote(value, safe="")
 
     links = [
-        (_("Email"), f"mailto:?subject={q(title)}&body={q(text)}", False),
+        (pgettext("share link", "Email"), f"mailto:?subject={q(title)}&body={q(text)}", False),
         ("X", f"https://x.com/intent/post?text={q(title)}&url={q(url)}", True),
         ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={q(url)}", True),
         ("Bluesky", f"https://bsky.app/intent/compose?text={q(text)}", True),
