@@ -6,8 +6,7 @@ the frame too. How it keeps supporters' data and the site safe:
 
 Framed only by the coalition
     Its ``Content-Security-Policy`` says ``frame-ancestors`` with the origins of
-    the published members' websites, ``EMBED_EXTRA_ORIGINS`` and this site
-    (the "For coalition members" page shows a live preview); every other page
+    the published members' websites and ``EMBED_EXTRA_ORIGINS``; every other page
     keeps ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``, which these
     pages leave out (it cannot name several origins). The list is worked out
     once per content version in each process (``content_memo``), so a member's
@@ -102,8 +101,8 @@ def frame_ancestors():
 
 
 def embed_policy():
-    """The site's CSP with ``frame-ancestors`` naming this site and the members' origins."""
-    return {**settings.SECURE_CSP, "frame-ancestors": [CSP.SELF, *frame_ancestors()]}
+    """The site's CSP with ``frame-ancestors`` naming the members' origins (``'none'`` if there are none)."""
+    return {**settings.SECURE_CSP, "frame-ancestors": list(frame_ancestors()) or [CSP.NONE]}
 
 
 def framed_by_members(view):
@@ -335,7 +334,5 @@ def embed_help(request):
             "snippet": snippet(petition),
             "petition_link": petition_link(petition),
             "preview_url": embed_url(petition),
-            "frame_title": frame_title(petition),
-            "snippet_height": SNIPPET_HEIGHT,
         }
     return render(request, "petitions/embed_help.html", context)

@@ -140,13 +140,13 @@ def test_the_rate_limit_applies(client, petition, settings):
     assert states == [Signature.State.PENDING, Signature.State.SUSPECTED]
 
 
-def test_a_flood_gets_the_429_inside_the_frame_and_stores_nothing(client, petition, settings):
+def test_a_flood_gets_the_429_inside_the_frame_and_stores_nothing(client, petition, member, settings):
     settings.PETITION_RATE_BURST = 0
     response = post_embed(client, petition, embed_data(petition))
     assert response.status_code == 429
     assert response["Retry-After"]
     assertContains(response, "Too many attempts", status_code=429)
-    assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors https://www.friends.example.org:8443" in response["Content-Security-Policy"]
     assert not Signature.objects.exists()
 
 
@@ -277,9 +277,7 @@ def test_an_unknown_ref_gets_the_page_without_a_member(client, petition):
 def test_the_thanks_page_stays_framed_and_carries_the_member_in_its_share_links(client, petition, member):
     response = client.get(embed_path(petition, member, "petitions:embed-thanks"))
     assertContains(response, "Check your email")
-    assert (
-        "frame-ancestors 'self' https://www.friends.example.org:8443" in response["Content-Security-Policy"]
-    )
+    assert "frame-ancestors https://www.friends.example.org:8443" in response["Content-Security-Policy"]
     assertContains(response, f"ref%3D{member.slug}")
 
 
@@ -293,7 +291,7 @@ def test_frame_ancestors_list_published_members_origins_and_the_extra_ones(clien
     make_member(website="")
     csp = client.get(embed_path(petition))["Content-Security-Policy"]
     ancestors = re.search(r"frame-ancestors ([^;]+)", csp).group(1).split()
-    assert ancestors == ["'self'", "http://old.example.com", "https://blog.example.net"]
+    assert ancestors == ["http://old.example.com", "https://blog.example.net"]
     assert "X-Frame-Options" not in client.get(embed_path(petition))
 
 
@@ -363,11 +361,16 @@ def test_the_snippet_frames_the_unprefixed_address_with_the_members_ref_and_a_ti
     )
 
 
-def test_the_page_for_members_explains_it_with_a_snippet_and_a_preview(client, petition):
+def test_the_page_for_members_explains_it_with_a_snippet(client, petition):
     response = client.get(reverse("petitions:embed-help"))
     assertContains(response, "For coalition members")
     assertContains(response, f"&lt;iframe src=&quot;http://testserver/embed/{petition.slug}/?ref=YOUR-CODE")
-    assertContains(response, f'<iframe class="embed-preview" src="/en/embed/{petition.slug}/"')
+    assertContains(response, f'<a href="/en/embed/{petition.slug}/">What it looks like</a>', html=True)
+
+
+def test_without_any_member_website_nothing_may_frame_it(client, petition):
+    csp = client.get(embed_path(petition))["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
 
 
 def test_the_page_for_members_is_in_the_sitemap(client):
