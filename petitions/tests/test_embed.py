@@ -375,3 +375,27 @@ def test_without_any_member_website_nothing_may_frame_it(client, petition):
 
 def test_the_page_for_members_is_in_the_sitemap(client):
     assertContains(client.get("/sitemap.xml"), "http://testserver/ko/embed/")
+
+
+def test_staff_see_each_members_snippet_and_link_in_the_member_admin(client, petition, member):
+    from tests.factories import make_content_editor, sign_in_staff
+
+    sign_in_staff(client, make_content_editor())
+    response = client.get(reverse("admin:coalition_member_change", args=[member.pk]))
+    assert response.status_code == 200
+    assertContains(response, "Snippets to paste")
+    # Shown as text to copy (escaped inside a textarea), not rendered as a frame in the admin.
+    assertContains(
+        response, f"&lt;iframe src=&quot;http://testserver/embed/{petition.slug}/?ref={member.slug}&quot;"
+    )
+    assertNotContains(response, "<iframe src=")
+    assertContains(response, f'value="http://testserver/petitions/{petition.slug}/?ref={member.slug}"')
+
+
+def test_an_unpublished_member_gets_no_snippet(client, petition):
+    from tests.factories import make_content_editor, sign_in_staff
+
+    draft = make_member(is_published=False)
+    sign_in_staff(client, make_content_editor())
+    response = client.get(reverse("admin:coalition_member_change", args=[draft.pk]))
+    assertContains(response, "Publish the member first")
