@@ -155,6 +155,43 @@ def content_security_policy(*, analytics_script_url):
     return policy
 
 
+def web_origin(url):
+    """``scheme://host[:port]`` of an http(s) URL, as a CSP source and an ``Origin`` header name it; else None.
+
+    The host is lower-cased and, if it is not ASCII, IDNA-encoded; a default
+    port (80, 443) is left out, as browsers leave it out of ``Origin``.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return None
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}[parts.scheme]
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def embed_extra_origins(values):
+    """``EMBED_EXTRA_ORIGINS``: each value's origin; a value that is not an http(s) address stops start-up."""
+    origins = []
+    for value in values:
+        origin = web_origin(value)
+        if origin is None:
+            raise ImproperlyConfigured(
+                f"EMBED_EXTRA_ORIGINS: {value!r} is not an http or https address "
+                "(e.g. https://www.member.example.org)."
+            )
+        origins.append(origin)
+    return origins
+
+
 def passkey_relying_party(*, site_url):
     """``(RP ID, allowed origins)`` for passkeys: the host of an https ``SITE_URL``.
 

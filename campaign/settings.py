@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from campaign.config import (
     content_security_policy,
+    embed_extra_origins,
     parse_cache_url,
     parse_database_url,
     parse_email_url,
@@ -373,6 +374,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 ANALYTICS_SCRIPT_URL = env("ANALYTICS_SCRIPT_URL", "")
 
 SECURE_CSP = content_security_policy(analytics_script_url=ANALYTICS_SCRIPT_URL)
+# The embeddable petition (/<lang>/embed/<slug>/) may be framed by the published coalition
+# members' websites (their origins) and by these, comma-separated, e.g. a member's second site.
+# Every other page keeps frame-ancestors 'none' and X-Frame-Options: DENY.
+EMBED_EXTRA_ORIGINS = embed_extra_origins(env_list("EMBED_EXTRA_ORIGINS"))
 
 
 # Crispy forms ---------------------------------------------------------------
@@ -405,6 +410,12 @@ PETITION_CLOSED_RETENTION_DAYS = env_int("PETITION_CLOSED_RETENTION_DAYS", 183)
 STAFF_LOG_RETENTION_DAYS = env_int("STAFF_LOG_RETENTION_DAYS", 730)
 # Finished background task results (a failed send's traceback among them).
 TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 14)
+
+# The social card (og:image) of a petition is drawn with this font; empty: the first of
+# petitions.cards.FONT_CANDIDATES found (Noto Sans CJK from fonts-noto-cjk, then DejaVu Sans).
+SOCIAL_CARD_FONT = env("SOCIAL_CARD_FONT", "")
+# A card shows the count: it is drawn again at most this often (seconds).
+SOCIAL_CARD_SECONDS = env_int("SOCIAL_CARD_SECONDS", 300)
 
 # Anonymous pages are cached in the shared cache for at most this long (see
 # the pagecache package); 0 switches the page cache off, the default in

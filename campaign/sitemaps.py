@@ -45,6 +45,7 @@ class StaticPagesSitemap(SiteUrlSitemap):
             "campaign:cookies",
             "coalition:member-list",
             "testimonies:list",
+            "petitions:embed-help",
         ]
 
     def location(self, item):

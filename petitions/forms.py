@@ -125,19 +125,21 @@ def issue_form_stamp(petition):
     return signing.TimestampSigner(salt=FORM_SALT).sign(str(petition.pk))
 
 
-def form_filled_too_fast(stamp, petition):
+def form_filled_too_fast(stamp, petition, *, salt=FORM_SALT, value=None):
     """True when the stamp is missing, forged, for another petition, or younger than the minimum.
 
+    ``salt`` and ``value`` (default: the petition's id) are those the stamp was
+    issued with; the embedded form's token binds the member too (``petitions.embed``).
     The stamp's clock has one-second resolution, so a form may pass up to a
     second early; that is enough to catch scripts.
     """
-    signer = signing.TimestampSigner(salt=FORM_SALT)
+    signer = signing.TimestampSigner(salt=salt)
     minimum = settings.PETITION_MIN_FILL_SECONDS
     try:
-        value = signer.unsign(stamp)
+        signed = signer.unsign(stamp)
     except signing.BadSignature:
         return True
-    if value != str(petition.pk):
+    if signed != (str(petition.pk) if value is None else value):
         return True
     if minimum <= 0:
         return False
@@ -148,13 +150,13 @@ def form_filled_too_fast(stamp, petition):
     return True
 
 
-def form_is_stale(stamp, petition):
+def form_is_stale(stamp, petition, *, salt=FORM_SALT, value=None):
     """True when a genuine stamp for this petition is older than PETITION_FORM_MAX_AGE_HOURS."""
-    signer = signing.TimestampSigner(salt=FORM_SALT)
+    signer = signing.TimestampSigner(salt=salt)
     try:
         signer.unsign(stamp, max_age=settings.PETITION_FORM_MAX_AGE_HOURS * 3600)
     except signing.SignatureExpired:
-        return signer.unsign(stamp) == str(petition.pk)
+        return signer.unsign(stamp) == (str(petition.pk) if value is None else value)
     except signing.BadSignature:
         return False  # forged or missing: judged as suspicious instead, never refused
     return False
@@ -222,32 +224,47 @@ class SignatureForm(forms.Form):
     issued = LenientField()
     ref = LenientField()
 
+    # What the "issued" stamp is signed with and what it says (see stamp_value).
+    stamp_salt = FORM_SALT
+    # Set by a form shown where a link must not replace the page (the embedded form opens a new tab).
+    link_attrs = ""
+
     def __init__(self, *args, petition, consent_wording, **kwargs):
         super().__init__(*args, **kwargs)
         self.petition = petition
         self.consent_wording = consent_wording
         self.fields["consent"].label = format_html(
-            '{} <a href="{}">{}</a>.',
+            '{} <a href="{}"{}>{}</a>.',
             consent_wording.text if consent_wording else "",
             reverse("campaign:privacy"),
+            self.link_attrs,
             _("Read our privacy notice"),
         )
         if not self.is_bound:
-            self.initial.setdefault("issued", issue_form_stamp(petition))
+            self.initial.setdefault("issued", self.issue_stamp())
         else:
             # The stamp as posted judges the form; shown again, the form carries a new one.
             self.posted_stamp = self.data.get("issued", "")
             self.data = self.data.copy()
-            self.data["issued"] = issue_form_stamp(petition)
+            self.data["issued"] = self.issue_stamp()
+
+    def stamp_value(self):
+        """What the "issued" stamp signs: the petition's id."""
+        return str(self.petition.pk)
+
+    def issue_stamp(self):
+        return signing.TimestampSigner(salt=self.stamp_salt).sign(self.stamp_value())
 
     @functools.cached_property
     def helper(self):
         """The layout for ``{% crispy %}``; made only when the form is shown, not for each POST."""
         helper = FormHelper()
         helper.form_method = "post"
-        helper.form_action = self.petition.get_absolute_url()
+        helper.form_action = self.form_action()
         helper.form_id = "sign-form"
         helper.attrs = {"novalidate": ""}
+        # The embedded form carries no CSRF token (it sets no cookie): its POST is checked by origin.
+        helper.disable_csrf = not self.uses_csrf_token
         helper.layout = Layout(
             "name",
             "email",
@@ -257,11 +274,15 @@ class SignatureForm(forms.Form):
             "keep_informed",
             "consent",
             Div(Field("website"), css_class="visually-hidden", aria_hidden="true"),
-            "issued",
-            "ref",
+            *(name for name in ("issued", "ref") if name in self.fields),
             Submit("sign", _("Sign the petition"), css_class="btn-lg"),
         )
         return helper
+
+    uses_csrf_token = True
+
+    def form_action(self):
+        return self.petition.get_absolute_url()
 
     def clean_email(self):
         """Refuse an address whose part before the @ is not plain ASCII once normalised.
@@ -284,7 +305,7 @@ class SignatureForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if form_is_stale(self.posted_stamp, self.petition):
+        if form_is_stale(self.posted_stamp, self.petition, salt=self.stamp_salt, value=self.stamp_value()):
             raise ValidationError(
                 _(
                     "This form was opened more than %(hours)d hours ago. Please check your details "
@@ -309,7 +330,9 @@ class SignatureForm(forms.Form):
     def is_suspicious(self):
         """Honeypot filled or form sent faster than a person can: sign quietly as ``suspected``."""
         honeypot = self.data.get("website", "")
-        return bool(honeypot) or form_filled_too_fast(self.posted_stamp, self.petition)
+        return bool(honeypot) or form_filled_too_fast(
+            self.posted_stamp, self.petition, salt=self.stamp_salt, value=self.stamp_value()
+        )
 
 
 class ConfirmDetailsForm(forms.Form):

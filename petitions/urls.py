@@ -1,6 +1,6 @@
 from django.urls import path
 
-from petitions import api, views
+from petitions import api, cards, embed, views
 
 app_name = "petitions"
 
@@ -11,4 +11,9 @@ urlpatterns = [
     path("petitions/<slug:slug>/confirm/<str:token>/", views.petition_confirm, name="confirm"),
     path("petitions/<slug:slug>/withdraw/<str:token>/", views.petition_withdraw, name="withdraw"),
     path("petitions/<slug:slug>/countries/", api.petition_countries, name="countries"),
+    path("petitions/<slug:slug>/card.png", cards.social_card, name="card"),
+    # The embeddable petition for coalition members' sites, and the page that explains it.
+    path("embed/", embed.embed_help, name="embed-help"),
+    path("embed/<slug:slug>/", embed.petition_embed, name="embed"),
+    path("embed/<slug:slug>/thanks/", embed.petition_embed_thanks, name="embed-thanks"),
 ]

@@ -1,9 +1,12 @@
-"""The petition's pages: sign, thanks, confirm, withdraw."""
+"""The petition's pages: sign, thanks, confirm, withdraw (the embedded form: petitions.embed)."""
+
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.signing import BadSignature, SignatureExpired
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -100,7 +103,9 @@ def petition_detail(request, slug):
                     _sign(request, petition, consent_wording, form)
                 except signing.TooManySubmissions as flood:
                     return _too_many_submissions(request, flood)
-                return _see_other("petitions:thanks", slug=petition.slug)
+                return _see_other(
+                    _with_ref(reverse("petitions:thanks", kwargs={"slug": petition.slug}), form)
+                )
         else:
             form = SignatureForm(
                 # The cache has canonicalised it already, unless it is off or the request personal.
@@ -115,11 +120,19 @@ def petition_detail(request, slug):
         "count": counting.get_signature_count(petition=petition),
         "signers": counting.get_recent_signers(petition=petition),
         "form": form,
+        # The share links carry the member the visitor came through.
+        "share_ref": canonical_ref(request.GET.get("ref", "")) or "",
     }
     response = render(request, "petitions/petition_detail.html", context)
     if form is not None and form.is_bound:
         do_not_store(response)
     return response
+
+
+def _with_ref(url, form):
+    """``url`` with ``?ref=`` of the member the signer came through, so the thanks page's share links carry it."""
+    member = form.cleaned_data.get("ref")
+    return f"{url}?{urlencode({'ref': member.slug})}" if member else url
 
 
 def _sign(request, petition, consent_wording, form):
@@ -151,7 +164,8 @@ def _too_many_submissions(request, flood):
 @require_http_methods(["GET", "HEAD"])
 def petition_thanks(request, slug):
     petition = get_published_petition(slug)
-    return _noindex(render(request, "petitions/petition_thanks.html", {"petition": petition}))
+    context = {"petition": petition, "share_ref": canonical_ref(request.GET.get("ref", "")) or ""}
+    return _noindex(render(request, "petitions/petition_thanks.html", context))
 
 
 def _signature_for(request, petition, token, purpose):
@@ -163,7 +177,7 @@ def _signature_for(request, petition, token, purpose):
         signature_id, petition_id = tokens.read_token(token=token, purpose=purpose, expired_ok=True)
         confirmed = Signature.objects.filter(
             pk=signature_id, petition=petition, state=Signature.State.CONFIRMED
-        ).only("pk", "state")
+        ).only("pk", "state", "referrer")
         if petition_id == petition.pk and (signature := confirmed.first()):
             return signature, None
         return None, _token_invalid(request, petition, "expired", 410)
@@ -173,7 +187,7 @@ def _signature_for(request, petition, token, purpose):
         return None, _token_invalid(request, petition, "invalid", 400)
     signature = (
         Signature.objects.filter(pk=signature_id, petition=petition)
-        .only("pk", "state", "created_at", *ConfirmDetailsForm.base_fields)
+        .only("pk", "state", "created_at", "referrer", *ConfirmDetailsForm.base_fields)
         .first()
     )
     if signature is None:
@@ -196,6 +210,14 @@ def _confirm_at_once(petition, token, details):
     return petition_id == petition.pk and confirming.confirm_signature(
         signature_id=signature_id, petition_id=petition.pk, details=details
     )
+
+
+def _referrer_slug(signature):
+    """The slug of the published member a signature came through ("" for none), for its share links."""
+    if signature.referrer_id is None:
+        return ""
+    slug = Member.objects.published().filter(pk=signature.referrer_id).values_list("slug", flat=True).first()
+    return slug or ""
 
 
 def _made_after_closing(petition, signature):
@@ -238,7 +260,11 @@ def petition_confirm(request, slug, token):
                 return _token_invalid(request, petition, "gone", 410)
         return _see_other(request.path)
     if signature.state == Signature.State.CONFIRMED:
-        context = {"petition": petition, "count": counting.get_signature_count(petition=petition)}
+        context = {
+            "petition": petition,
+            "count": counting.get_signature_count(petition=petition),
+            "share_ref": _referrer_slug(signature),
+        }
         return _noindex(render(request, "petitions/petition_confirmed.html", context))
     if signature.state != Signature.State.PENDING:
         return _token_invalid(request, petition, "gone", 410)

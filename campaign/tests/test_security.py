@@ -476,3 +476,20 @@ def test_too_many_fields_get_400(db):
         response = client.post(url, urlencode(fields), content_type="application/x-www-form-urlencoded")
         assert response.status_code == 400, url
         assert b"Traceback" not in response.content
+
+
+@override_settings(**PRODUCTION_SECURITY)
+def test_the_embed_carries_the_security_headers_but_may_be_framed_by_members_sites(db):
+    from coalition.tests.factories import make_member
+
+    petition = make_petition()
+    make_member(website="https://member.example.org/")
+    response = Client().get(f"/en/embed/{petition.slug}/", secure=True)
+    assert response.status_code == 200
+    csp = response["Content-Security-Policy"]
+    assert "frame-ancestors https://member.example.org" in csp
+    assert "default-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "X-Frame-Options" not in response
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert not response.cookies

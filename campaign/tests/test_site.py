@@ -215,3 +215,20 @@ def test_favicon_ico_leads_to_the_site_icon(client, db):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].endswith("img/favicon.svg")
+
+
+def test_an_embed_extra_origin_that_is_not_an_address_stops_start_up():
+    result = _settings_with(
+        PRODUCTION | {"TASKS_BACKEND": "database", "EMBED_EXTRA_ORIGINS": "member.example.org"}
+    )
+    assert result.returncode != 0
+    assert "EMBED_EXTRA_ORIGINS: 'member.example.org' is not an http or https address" in result.stderr
+
+
+def test_embed_extra_origins_are_read_as_origins():
+    from campaign.config import embed_extra_origins
+
+    assert embed_extra_origins(["https://Blog.Example.net/petition/", "http://localhost:8001"]) == [
+        "https://blog.example.net",
+        "http://localhost:8001",
+    ]

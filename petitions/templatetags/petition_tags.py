@@ -2,7 +2,7 @@
 
 from django import template
 
-from petitions.services import counting
+from petitions.services import counting, sharing
 
 register = template.Library()
 
@@ -25,3 +25,16 @@ def signatures_brought(members):
 def brought_by(brought, member):
     """``{{ brought|brought_by:member }}``: the count ``signatures_brought`` found for one member (0 if none)."""
     return brought.get(member.pk, 0)
+
+
+@register.inclusion_tag("petitions/includes/share_links.html", takes_context=True)
+def share_links(context, petition, ref=""):
+    """Share links for ``petition``: email, X, Facebook, Bluesky, LINE, WhatsApp, Telegram and copy-link.
+
+    The shared address has no language prefix (each reader gets their own
+    language) and carries ``?ref=`` when the sharer came through a member.
+    """
+    return {
+        **sharing.share_links(petition=petition, ref=ref),
+        "csp_nonce": context.get("csp_nonce", ""),
+    }

@@ -92,6 +92,8 @@ def pages(b):
     korean_petition = petition.replace("/en/", "/ko/", 1) if petition else None
     pages = [("home", HOME), ("coalition", "/en/coalition/"), ("testimony", b.data["testimony_path"]),
              ("petition", petition),
+             # The embeddable petition in a member's frame (issue 14): no cookie, its token re-signed per visitor.
+             ("embed", b.data.get("embed_path")),
              # The same pages in Korean, beside the English ones (issue 13): the same cache, the same ceiling.
              ("home, Korean", "/ko/"), ("petition, Korean", korean_petition)]  # fmt: skip
     returning = returning_cookies(b)

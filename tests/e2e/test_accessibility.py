@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
+from coalition.models import Member
 from petitions.models import Signature
 from tests.e2e.a11y_checks import (
     AXE_JS,
@@ -77,6 +78,11 @@ def _withdraw(site):
     return reverse("petitions:withdraw", kwargs={"slug": site.petition.slug, "token": token})
 
 
+def _embed(site):
+    member = Member.objects.published().first()
+    return f"{reverse('petitions:embed', kwargs={'slug': site.petition.slug})}?ref={member.slug}"
+
+
 ALL_PAGES = [
     Page("home", "/"),
     Page("coalition", "/coalition/"),
@@ -96,6 +102,11 @@ ALL_PAGES = [
     Page("petition-confirm", _confirm),
     Page("petition-withdraw", _withdraw),
     Page("petition-countries", lambda site: f"{site.petition.get_absolute_url()}countries/"),
+    # The embeddable petition (issue 14), opened on its own; tests/e2e/test_embed.py frames it.
+    Page("embed", _embed),
+    Page("embed-form-errors", _embed, action="submit-empty", status=(200, 400, 422)),
+    Page("embed-thanks", _embed, action="sign"),
+    Page("for-coalition-members", "/embed/"),
     Page("not-found", "/no-such-page/", status=(404,)),
     Page("csrf-failure", _petition, action="submit-without-csrf", status=(403,)),
     Page("server-error", "/__checks__/500/", status=(500,)),

@@ -133,6 +133,8 @@ class Command(BaseCommand):
             "petition_path": petition.get_absolute_url(),
             "api_path": reverse("api:petition-detail", kwargs={"slug": petition.slug}),
             "testimony_path": testimony.get_absolute_url() if testimony else None,
+            # The embeddable petition as a member's frame asks for it (?ref= one of the members).
+            "embed_path": _embed_path(petition, member_ids),
             "signatures": Signature.objects.filter(petition=petition).count(),
             "inserted": wanted,
             "insert_seconds": round(insert_seconds, 2),
@@ -397,3 +399,9 @@ def _signature_from_line(line):
     """A Signature from a COPY line (for databases without COPY: tests on SQLite)."""
     values = line.rstrip("\n").split("\t")
     return Signature(**{c: (None if v == r"\N" else v) for c, v in zip(COPY_COLUMNS, values, strict=True)})
+
+
+def _embed_path(petition, member_ids):
+    path = reverse("petitions:embed", kwargs={"slug": petition.slug})
+    member = Member.objects.filter(pk__in=member_ids[:1]).values_list("slug", flat=True).first()
+    return f"{path}?ref={member}" if member else path
