@@ -11,4 +11,5 @@ urlpatterns = [
     path("petitions/<slug:slug>/confirm/<str:token>/", views.petition_confirm, name="confirm"),
     path("petitions/<slug:slug>/withdraw/<str:token>/", views.petition_withdraw, name="withdraw"),
     path("petitions/<slug:slug>/countries/", api.petition_countries, name="countries"),
+    path("figures/<str:token>/", views.member_figures, name="member-figures"),
 ]

@@ -2,7 +2,9 @@
 
 from django import template
 
-from petitions.services import counting
+from coalition.models import Member
+from petitions.models import Petition
+from petitions.services import counting, tally
 
 register = template.Library()
 
@@ -25,3 +27,18 @@ def signatures_brought(members):
 def brought_by(brought, member):
     """``{{ brought|brought_by:member }}``: the count ``signatures_brought`` found for one member (0 if none)."""
     return brought.get(member.pk, 0)
+
+
+@register.simple_tag
+def member_rankings(limit=20):
+    """``{% member_rankings as rankings %}``: for each published petition whose staff switched the
+    ranking on (``Petition.show_member_ranking``, off by default), the published members by the
+    confirmed signatures each brought, most first. Figures from the tally only."""
+    rankings = []
+    for petition in Petition.objects.published().filter(show_member_ranking=True):
+        brought = tally.get_signatures_brought(petition=petition)
+        members = Member.objects.published().in_bulk([pk for pk, _ in brought])
+        rows = [{"member": members[pk], "signatures": n} for pk, n in brought if pk in members][:limit]
+        if rows:
+            rankings.append({"petition": petition, "rows": rows})
+    return rankings
