@@ -53,6 +53,30 @@ def ring_points(ring, arcs):
     return points
 
 
+def unwrap(ring):
+    """A ring that crosses the antimeridian (Fiji, Russia's far east) made continuous in longitude.
+
+    world-atlas leaves such rings whole (d3 clips them on the sphere); projected as they are, they
+    would draw a line across the map. Here the part beyond 180 degrees runs off the canvas's edge.
+    """
+    out = [ring[0]]
+    for lon, lat in ring[1:]:
+        previous = out[-1][0]
+        while lon - previous > 180:
+            lon -= 360
+        while lon - previous < -180:
+            lon += 360
+        out.append((lon, lat))
+    middle = sum(lon for lon, _ in out) / len(out)
+    shift = -360 if middle > 180 else 360 if middle < -180 else 0
+    return [(lon + shift, lat) for lon, lat in out]
+
+
+def clamp(lon):
+    # The projection's formula holds a little beyond the edge; the canvas clips the rest.
+    return max(-200.0, min(200.0, lon))
+
+
 def polygons(geometry):
     if geometry["type"] == "Polygon":
         return [geometry["arcs"]]
@@ -100,13 +124,13 @@ def main(source, target):
         if geometry.get("id") == ANTARCTICA:
             continue
         rings = [
-            [equal_earth(lon, lat) for lon, lat in ring_points(ring, arcs)]
+            [equal_earth(clamp(lon), lat) for lon, lat in unwrap(ring_points(ring, arcs))]
             for polygon in polygons(geometry)
             for ring in polygon
         ]
         code = countries.alpha2(int(geometry["id"])) if geometry.get("id") else ""
         features.append((code, geometry["properties"]["name"], rings))
-    xs = [x for _, _, rings in features for ring in rings for x, _ in ring]
+    xs = [equal_earth(lon, 0)[0] for lon in (-180, 180)]
     ys = [y for _, _, rings in features for ring in rings for _, y in ring]
     scale = WIDTH / (2 * max(abs(min(xs)), abs(max(xs))))
     offset_x = -WIDTH / 2

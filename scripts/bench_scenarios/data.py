@@ -14,9 +14,13 @@ def flat_reads(b, size_label):
     for label, path in [
         ("count API", b.data["api_path"]),
         ("petition page", b.data["petition_path"]),
+        # The chart over time and the world map (issue 14), drawn from the tally.
+        ("countries page (chart, map)", b.data.get("countries_path")),
     ]:
         name = f"5. {label} at {b.data['signatures']:,} signatures"
         try:
+            if not path:
+                raise Unavailable("no such page in the data")
             b.check_get(path)
             b.warm(path)
             data = b.wrk.measure(path, LUA_COUNT_STATUS)
