@@ -27,6 +27,8 @@ class Member(models.Model):
     )
     is_published = models.BooleanField("published", default=False)
     ordering = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
+    # Part of the member's private figures link: staff raise it to revoke the link given out.
+    figures_link_version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,12 +7,14 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django_countries import countries as all_countries
 
 from pagecache import cache_public_page
+from petitions import pictures
 from petitions.models import Petition
-from petitions.services import counting
+from petitions.services import counting, tally
 from petitions.views import get_published_petition
 from translations.urls import without_language_prefix
 
@@ -22,9 +24,23 @@ CHART_BAR_WIDTH = 56
 CHART_ROW_HEIGHT = 28
 
 
+def _country_name(code):
+    return str(all_countries.name(code)) if code else gettext("Not given")
+
+
+@cache_public_page(
+    # The figures are as old as the count at most, and so is a copy of the page.
+    timeout=lambda: settings.PETITION_COUNT_MAX_AGE,
+)
 def petition_countries(request, slug):
+    """The petition in figures: signatures over time, by country (bars, a map) and their tables.
+
+    Everything comes from the tally (``services.tally``), so the page costs the same at a
+    thousand or a million signatures; drawn on the server, no JavaScript.
+    """
     petition = get_published_petition(slug)
-    counts = counting.count_by_country(petition=petition)
+    figures = tally.get_petition_figures(petition=petition)
+    counts = figures["by_country"]
     largest = max((n for _, n in counts), default=0)
     rows = []
     for position, (code, n) in enumerate(counts):
@@ -32,7 +48,7 @@ def petition_countries(request, slug):
         rows.append(
             {
                 "code": code,
-                "name": all_countries.name(code) if code else "Not given",
+                "name": _country_name(code),
                 "signatures": n,
                 # Plain numbers ("56", "28.5"): SVG attributes take no locale formatting.
                 "bar_width": f"{bar:g}",
@@ -44,10 +60,14 @@ def petition_countries(request, slug):
     context = {
         "petition": petition,
         "rows": rows,
-        "total": sum(n for _, n in counts),
+        "total": figures["total"],
         "chart_label_width": CHART_LABEL_WIDTH,
         "chart_row_height": CHART_ROW_HEIGHT - 6,
         "chart_height": len(rows) * CHART_ROW_HEIGHT,
+        "by_day": pictures.time_chart(figures["by_day"]),
+        "by_hour": pictures.time_chart(figures["by_hour"]),
+        "map": pictures.world_map(counts, _country_name),
+        "hourly_days": tally.HOURLY_DAYS,
     }
     return render(request, "petitions/petition_countries.html", context)
 
@@ -130,4 +150,19 @@ def api_petition_detail(request, slug):
     petition = Petition.objects.published().filter(slug=slug).first()
     if petition is None:
         return _api_response({"error": "Not found"}, 404)
-    return _api_response(petition_resource(petition))
+    resource = petition_resource(petition)
+    resource.update(petition_figures(petition))
+    return _api_response(resource)
+
+
+def petition_figures(petition):
+    """The detail's figures, from the tally: confirmed signatures per country, per day (site time zone,
+    ``TIME_ZONE``) and per hour in the petition's first days. Not OSDI fields: an extension."""
+    figures = tally.get_petition_figures(petition=petition)
+    return {
+        "signatures_by_country": [
+            {"country": code or None, "signatures": n} for code, n in figures["by_country"]
+        ],
+        "signatures_by_day": [{"date": day.isoformat(), "signatures": n} for day, n in figures["by_day"]],
+        "signatures_by_hour": [{"hour": hour.isoformat(), "signatures": n} for hour, n in figures["by_hour"]],
+    }

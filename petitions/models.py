@@ -44,6 +44,12 @@ class Petition(models.Model):
     delivered_on = models.DateField(null=True, blank=True)
     delivered_to = models.CharField(max_length=200, blank=True)
     is_featured = models.BooleanField(default=False, help_text="Shown on the home page and at /petition/.")
+    show_member_ranking = models.BooleanField(
+        "rank members on the coalition page",
+        default=False,
+        help_text="List the coalition members by the confirmed signatures each brought to this petition "
+        "(figures only) on the coalition page.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -171,6 +177,60 @@ class Signature(models.Model):
         return f"Signature #{self.pk} ({self.get_state_display()})"
 
 
+class SignatureTally(models.Model):
+    """Confirmed signatures per petition, period, country, referring member: the figures' source.
+
+    A period is an hour (``hours=1``) in a petition's first days and a day (``hours=24``) after
+    that; it starts at ``period_start`` in the site's time zone. ``referrer_pk`` is the coalition
+    member's id, 0 for none (a plain number, so that the key has no NULL and an upsert can add to
+    it). The rows grow with the days, countries and members, not with the signatures, so every
+    figure read from here costs the same at a thousand or a million signatures. Kept by folding
+    ``TallyChange`` rows into it (``petitions.services.tally``), rebuilt by
+    ``manage.py rebuild_signature_tally``.
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+", db_index=False)
+    period_start = models.DateTimeField()
+    hours = models.PositiveSmallIntegerField()
+    country = models.CharField(max_length=2, blank=True)
+    referrer_pk = models.PositiveBigIntegerField(default=0)
+    signatures = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "period_start", "hours", "country", "referrer_pk"],
+                name="one_tally_row_per_key",
+            ),
+        ]
+        indexes = [
+            # A member's own figures.
+            models.Index(
+                fields=["referrer_pk", "petition"], condition=Q(referrer_pk__gt=0), name="tally_referrer"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.signatures} on petition {self.petition_id} from {self.period_start:%Y-%m-%d %H:00}"
+
+
+class TallyChange(models.Model):
+    """One signature entering (+1) or leaving (-1) the confirmed state, not yet in ``SignatureTally``.
+
+    Written in the same statement (PostgreSQL) or transaction as the state change: an INSERT into
+    a table nobody updates, so confirmations never wait on each other for a shared row.
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+", db_index=False)
+    confirmed_at = models.DateTimeField()
+    country = models.CharField(max_length=2, blank=True)
+    referrer_pk = models.PositiveBigIntegerField(default=0)
+    change = models.SmallIntegerField()
+
+    def __str__(self):
+        return f"{self.change:+d} on petition {self.petition_id}"
+
+
 class SignatureExport(models.Model):
     """An audit record of every CSV export of supporter data."""
 
@@ -205,6 +265,7 @@ class StaffAction(models.Model):
         RESEND = "resend", "Resent confirmation emails"
         BULK_INVALIDATE = "bulk-invalidate", "Invalidated signatures in bulk"
         ERASE = "erase", "Erased a supporter"
+        REVOKE_FIGURES_LINK = "revoke-figures-link", "Revoked a member's figures link"
         SIGN_IN_FAILED = "sign-in-failed", "Failed sign-in"
         SECOND_FACTOR_FAILED = "second-factor-failed", "Failed second-factor step"
 

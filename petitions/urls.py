@@ -16,4 +16,5 @@ urlpatterns = [
     path("embed/", embed.embed_help, name="embed-help"),
     path("embed/<slug:slug>/", embed.petition_embed, name="embed"),
     path("embed/<slug:slug>/thanks/", embed.petition_embed_thanks, name="embed-thanks"),
+    path("figures/<str:token>/", views.member_figures, name="member-figures"),
 ]

@@ -8,14 +8,17 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_countries import countries
 
 from coalition.models import Member
 from pagecache import cache_public_page, content_memo, do_not_store, restamp
+from petitions import pictures
 from petitions.forms import FORM_SALT, ConfirmDetailsForm, SignatureForm
 from petitions.models import ConsentWording, Petition, Signature
-from petitions.services import addresses, confirming, counting, signing, tokens
+from petitions.services import addresses, confirming, counting, signing, tally, tokens
 
 
 def _see_other(to, *args, **kwargs):
@@ -286,3 +289,41 @@ def petition_withdraw(request, slug, token):
     if signature.state == Signature.State.WITHDRAWN:
         return _noindex(render(request, "petitions/petition_withdrawn.html", {"petition": petition}))
     return _noindex(render(request, "petitions/petition_withdraw.html", {"petition": petition}))
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def member_figures(request, token):
+    """A member's private page: the confirmed signatures it brought, per petition, day and country.
+
+    Numbers only. The link is signed (``tokens.make_figures_token``) and names the member's link
+    version, so a tampered or revoked link is a plain 404. Never cached (``no-store``), never
+    indexed, and no address of it leaks to another site through the Referer header.
+    """
+    try:
+        member_id, version = tokens.read_figures_token(token=token)
+    except BadSignature:
+        raise Http404("No such page.") from None
+    member = Member.objects.filter(pk=member_id, figures_link_version=version).first()
+    if member is None:
+        raise Http404("No such page.")
+    petitions = list(Petition.objects.published())
+    context = {
+        "member": member,
+        "figures": [
+            {
+                "petition": petition,
+                "total": figures["total"],
+                "by_day": pictures.time_chart(figures["by_day"]),
+                "by_country": [(_country_label(code), n) for code, n in figures["by_country"]],
+            }
+            for petition, figures in tally.get_member_figures(member_id=member.pk, petitions=petitions)
+        ],
+    }
+    response = _noindex(render(request, "petitions/member_figures.html", context))
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _country_label(code):
+    return countries.name(code) if code else gettext("Not given")

@@ -211,6 +211,13 @@ def test_malformed_tokens_never_break_confirm_or_withdraw(site_data, token, acti
     assert sorted(petition.signatures.values_list("pk", "state")) == before  # nothing changed
 
 
+@settings(FUZZ, max_examples=100)
+@given(token=tokens)
+def test_malformed_figures_links_are_a_404_never_an_error(site_data, token):
+    url = f"/en/figures/{quote(token.encode('utf-8', 'surrogatepass'), safe='')}/"
+    assert Client().get(url).status_code == 404
+
+
 # The signing form -------------------------------------------------------------------
 
 SIGNING_FIELDS = ["name", "email", "country", "comment", "show_name", "keep_informed", "consent", "ref"]

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from campaign.management.commands import generate_bench_data
 from coalition.models import Member
 from petitions.models import Petition, Signature
-from petitions.services import tokens
+from petitions.services import tally, tokens
 from testimonies import models as testimonies_models
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +112,16 @@ def test_refuses_a_database_holding_signatures_it_did_not_make_unless_forced():
     assert not Signature.objects.filter(email_normalised__endswith="bench.example.org").exists()
     summary = generate(signatures=10, force=True)
     assert summary["signatures"] >= 10
+
+
+def test_the_bulk_load_fills_the_figures_tally_and_its_countries_page_path(client, settings):
+    settings.PETITION_COUNT_MAX_AGE = 0
+    summary = generate(signatures=300)
+    petition = Petition.objects.get(slug=summary["petition_slug"])
+    confirmed = Signature.objects.filter(petition=petition, state=Signature.State.CONFIRMED)
+    figures = tally.get_petition_figures(petition=petition)
+    assert figures["total"] == confirmed.count() == 270
+    assert dict(figures["by_country"])["KR"] == confirmed.filter(country="KR").count()
+    brought = dict(tally.get_signatures_brought(petition=petition))
+    assert sum(brought.values()) == confirmed.filter(referrer__isnull=False).count() > 0
+    assert client.get(summary["countries_path"]).status_code == 200

@@ -92,6 +92,7 @@ class PetitionAdmin(TranslatedAdmin):
     readonly_fields = ["signature_counts", "signatures_by_referrer", "closed_at", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "ask", "description", "addressee", "goal", "is_featured"]}),
+        ("Coalition page", {"fields": ["show_member_ranking"]}),
         (
             "Dates and state",
             {"fields": ["state", "opens_at", "closes_at", "closed_at", "delivered_on", "delivered_to"]},

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from petitions.models import Signature
+from petitions.services import tally
 from petitions.services.counting import forget_recent_signers
 
 # What the signer may still change on the confirmation page.
@@ -18,6 +19,8 @@ def confirm_signature(*, signature_id, petition_id=None, details=None):
     signer last saw and changed them on the confirmation page, set in the same
     statement. One ``UPDATE … WHERE state = 'pending'``, written out rather
     than built by the ORM: a confirmation spike runs it hundreds of times a second.
+    The tally's +1 (``services.tally``) is journaled with it: on PostgreSQL in the
+    same statement, elsewhere in the same transaction.
     """
     meta = Signature._meta
     details = {name: value for name, value in (details or {}).items() if name in CONFIRMABLE_DETAILS}
@@ -37,9 +40,16 @@ def confirm_signature(*, signature_id, petition_id=None, details=None):
     if petition_id is not None:
         sql += f" AND {quote(column['petition'])} = %s"
         params.append(petition_id)
-    with connection.cursor() as cursor:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(tally.record_confirmation_sql(sql), params)
+            return cursor.rowcount == 1
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount == 1
+        confirmed = cursor.rowcount == 1
+        if confirmed:
+            tally.record_confirmation_of(signature_id=signature_id)
+        return confirmed
 
 
 def _column_value(value):
@@ -65,8 +75,23 @@ def withdraw_signature(*, signature_id):
             Signature.State.INVALIDATED,
         ],
     )
-    petition_id = withdrawable.values_list("petition_id", flat=True).first()
-    changed = withdrawable.update(
+    with transaction.atomic():
+        # Locked, so that a confirmation at the same moment either comes first (and this
+        # journals its -1) or finds the signature withdrawn.
+        before = withdrawable.select_for_update().values(*tally.TALLY_FIELDS).first()
+        changed = _erase_withdrawn(withdrawable, signature_id) if before else 0
+        if changed and before["state"] == Signature.State.CONFIRMED:
+            tally.record_changes(signatures=[before], change=-1)
+    petition_id = before["petition_id"] if before else None
+    if changed and petition_id is not None:
+        # The name may be among the recent signers: do not show it a moment longer,
+        # neither in the cached list nor in a cached copy of the page.
+        forget_recent_signers(petition_ids=[petition_id])
+    return changed == 1
+
+
+def _erase_withdrawn(withdrawable, signature_id):
+    return withdrawable.update(
         state=Signature.State.WITHDRAWN,
         withdrawn_at=timezone.now(),
         name="",
@@ -78,8 +103,3 @@ def withdraw_signature(*, signature_id):
         keep_informed=False,
         country="",
     )
-    if changed and petition_id is not None:
-        # The name may be among the recent signers: do not show it a moment longer,
-        # neither in the cached list nor in a cached copy of the page.
-        forget_recent_signers(petition_ids=[petition_id])
-    return changed == 1

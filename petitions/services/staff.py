@@ -1,11 +1,14 @@
 """Staff tools over signatures: invalidate, clear suspected ones, resend confirmations, bulk criteria, erase."""
 
 from django.db import transaction
-from django.db.models import CharField, Q, Value
+from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Cast, Concat
 
-from petitions.models import Signature
+from coalition.models import Member
+from petitions.models import Signature, StaffAction
+from petitions.services import tally
 from petitions.services.addresses import normalise_email
+from petitions.services.audit import log_staff_action
 from petitions.services.counting import forget_recent_signers
 from petitions.services.storing import enqueue_confirmation
 
@@ -25,9 +28,20 @@ def invalidate_signatures(*, queryset):
     """pending|confirmed|suspected → invalidated. Returns how many changed."""
     # Re-select by primary key: the admin may hand over a sliced or distinct queryset.
     ids = queryset.filter(state__in=INVALIDATABLE_STATES).values("pk")
-    changed = Signature.objects.filter(pk__in=ids, state__in=INVALIDATABLE_STATES)
-    petition_ids = set(changed.values_list("petition_id", flat=True).distinct())
-    count = changed.update(state=Signature.State.INVALIDATED)
+    with transaction.atomic():
+        # Locked, so that the confirmed ones among them (which leave the tally) are the ones changed.
+        before = list(
+            Signature.objects.select_for_update()
+            .filter(pk__in=ids, state__in=INVALIDATABLE_STATES)
+            .values("pk", *tally.TALLY_FIELDS)
+        )
+        count = Signature.objects.filter(
+            pk__in=[row["pk"] for row in before], state__in=INVALIDATABLE_STATES
+        ).update(state=Signature.State.INVALIDATED)
+        tally.record_changes(
+            signatures=[row for row in before if row["state"] == Signature.State.CONFIRMED], change=-1
+        )
+    petition_ids = {row["petition_id"] for row in before}
     # An invalidated name leaves the public list of recent signers at once.
     if count:
         forget_recent_signers(petition_ids=petition_ids)
@@ -150,3 +164,20 @@ def erase_supporter(*, email):
     if ids:
         forget_recent_signers(petition_ids=petition_ids)
     return ids
+
+
+def revoke_figures_links(*, members, user):
+    """Members' private figures links stop working (404) and each gets a new one; logged.
+
+    Returns how many members' links were revoked.
+    """
+    ids = sorted(member.pk for member in members)
+    with transaction.atomic():
+        revoked = Member.objects.filter(pk__in=ids).update(figures_link_version=F("figures_link_version") + 1)
+        log_staff_action(
+            user=user,
+            action=StaffAction.Action.REVOKE_FIGURES_LINK,
+            rows=revoked,
+            detail=f"members {', '.join(map(str, ids))}"[:200],
+        )
+    return revoked

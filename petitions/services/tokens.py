@@ -25,3 +25,23 @@ def read_token(*, token, purpose, expired_ok=False):
         return int(data["s"]), int(data["p"])
     except (TypeError, KeyError, ValueError):
         raise signing.BadSignature("Malformed token") from None
+
+
+FIGURES_SALT = "campaign.member.figures"
+
+
+def make_figures_token(*, member):
+    """The token of a member's private figures link: its id and link version, signed with SECRET_KEY.
+
+    Unguessable without the key; staff revoke every link given out by raising the version.
+    """
+    return signing.dumps({"m": member.pk, "v": member.figures_link_version}, salt=FIGURES_SALT)
+
+
+def read_figures_token(*, token):
+    """``(member_id, version)`` from a figures token, or raise ``signing.BadSignature``."""
+    data = signing.loads(token, salt=FIGURES_SALT)
+    try:
+        return int(data["m"]), int(data["v"])
+    except (TypeError, KeyError, ValueError):
+        raise signing.BadSignature("Malformed token") from None

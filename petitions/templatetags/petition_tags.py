@@ -2,7 +2,9 @@
 
 from django import template
 
-from petitions.services import counting, sharing
+from coalition.models import Member
+from petitions.models import Petition
+from petitions.services import counting, sharing, tally
 
 register = template.Library()
 
@@ -38,3 +40,18 @@ def share_links(context, petition, ref=""):
         **sharing.share_links(petition=petition, ref=ref),
         "csp_nonce": context.get("csp_nonce", ""),
     }
+
+
+@register.simple_tag
+def member_rankings(limit=20):
+    """``{% member_rankings as rankings %}``: for each published petition whose staff switched the
+    ranking on (``Petition.show_member_ranking``, off by default), the published members by the
+    confirmed signatures each brought, most first. Figures from the tally only."""
+    rankings = []
+    for petition in Petition.objects.published().filter(show_member_ranking=True):
+        brought = tally.get_signatures_brought(petition=petition)
+        members = Member.objects.published().in_bulk([pk for pk, _ in brought])
+        rows = [{"member": members[pk], "signatures": n} for pk, n in brought if pk in members][:limit]
+        if rows:
+            rankings.append({"petition": petition, "rows": rows})
+    return rankings

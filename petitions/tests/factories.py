@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from petitions.forms import issue_form_stamp
 from petitions.models import ConsentWording, Petition, Signature
+from petitions.services import tally
 
 _numbers = itertools.count(1)
 
@@ -61,7 +62,11 @@ def make_signature(petition=None, **overrides):
     fields.update(overrides)
     if fields["state"] == Signature.State.CONFIRMED:
         fields.setdefault("confirmed_at", timezone.now())
-    return Signature.objects.create(**fields)
+    signature = Signature.objects.create(**fields)
+    if signature.state == Signature.State.CONFIRMED:
+        # Made confirmed at once: journaled for the tally as confirming would have.
+        tally.record_confirmation_of(signature_id=signature.pk)
+    return signature
 
 
 def sign_data(petition, **overrides):

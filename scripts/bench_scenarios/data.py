@@ -15,6 +15,8 @@ def flat_reads(b, size_label):
         ("count API", b.data["api_path"]),
         ("petition page", b.data["petition_path"]),
         ("embed page", b.data.get("embed_path")),
+        # The chart over time and the world map (issue 14), drawn from the tally.
+        ("countries page (chart, map)", b.data.get("countries_path")),
     ]:
         name = f"5. {label} at {b.data['signatures']:,} signatures"
         try:

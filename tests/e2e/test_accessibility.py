@@ -11,6 +11,7 @@ Needs node_modules (``make node_modules``) for axe-core and vnu-jar, and Java fo
 Set A11Y_ALL_PAGES=1 to check ALL_PAGES instead of PAGES (see below).
 """
 
+import datetime
 import re
 
 import pytest
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from coalition.models import Member
 from petitions.models import Signature
@@ -83,6 +84,35 @@ def _embed(site):
     return f"{reverse('petitions:embed', kwargs={'slug': site.petition.slug})}?ref={member.slug}"
 
 
+def _countries(site):
+    """The countries page with figures to draw: confirmed signatures over several days and countries."""
+    from petitions.tests.factories import make_signature as make_counted_signature
+
+    if not Signature.objects.filter(petition=site.petition, state=Signature.State.CONFIRMED).exists():
+        now = timezone.now()
+        for n, country in enumerate(["KR", "KR", "KR", "JP", "FR", "US", ""]):
+            at = now - datetime.timedelta(days=n % 4, hours=n)
+            make_counted_signature(
+                site.petition, state=Signature.State.CONFIRMED, country=country, confirmed_at=at
+            )
+    return f"{site.petition.get_absolute_url()}countries/"
+
+
+def _member_figures(site):
+    """A member's private figures page, with signatures it brought."""
+    from coalition.tests.factories import make_member
+    from petitions.services.tokens import make_figures_token
+    from petitions.tests.factories import make_signature as make_counted_signature
+
+    member = make_member(name="Figures NGO")
+    for n, country in enumerate(["KR", "GB", "GB"]):
+        at = timezone.now() - datetime.timedelta(days=n)
+        make_counted_signature(
+            site.petition, state=Signature.State.CONFIRMED, country=country, referrer=member, confirmed_at=at
+        )
+    return reverse("petitions:member-figures", kwargs={"token": make_figures_token(member=member)})
+
+
 ALL_PAGES = [
     Page("home", "/"),
     Page("coalition", "/coalition/"),
@@ -107,6 +137,8 @@ ALL_PAGES = [
     Page("embed-form-errors", _embed, action="submit-empty", status=(200, 400, 422)),
     Page("embed-thanks", _embed, action="sign"),
     Page("for-coalition-members", "/embed/"),
+    Page("petition-countries", _countries),
+    Page("member-figures", _member_figures),
     Page("not-found", "/no-such-page/", status=(404,)),
     Page("csrf-failure", _petition, action="submit-without-csrf", status=(403,)),
     Page("server-error", "/__checks__/500/", status=(500,)),
