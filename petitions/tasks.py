@@ -1,4 +1,4 @@
-"""Background work: the confirmation email.
+"""Background work: the confirmation email and updates to supporters.
 
 Run by ``django.tasks`` (immediately in development, by ``manage.py db_worker``
 with the database backend in production).
@@ -16,6 +16,14 @@ the task's success leaves it "running", and ``manage.py reap_tasks`` queues it
 again. Each task carries the time its email was asked for (``requested_at``);
 it sends nothing when an email already went out to that signature since then.
 A later request (signing again, staff's resend) asks anew, so it still sends.
+
+Updates (``send_update_batch``) go out at most ``UPDATE_SEND_RATE`` a minute: each run
+sends one batch of queued deliveries and enqueues the next run for when the rate allows.
+Each delivery is claimed by one conditional UPDATE (queued → sending) before its email is
+handed to the mail server, so two workers never send the same one; a worker killed between
+the hand-over and recording "sent" leaves the row "sending", and once that claim is older
+than ``STALE_CLAIM`` the next run marks it failed ("interrupted") rather than risk sending
+twice. Everything else resumes where it stopped.
 """
 
 import logging
@@ -23,14 +31,15 @@ import smtplib
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import models
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from petitions.models import Signature
+from petitions.models import Signature, Update, UpdateDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -175,3 +184,182 @@ def send_confirmation(signature_id, attempt=1, requested_at=None):
         raise
     Signature.objects.filter(pk=signature_id).update(confirmation_sent_at=sent_at)
     return True
+
+
+# --- Updates to supporters -------------------------------------------------------
+
+BATCH_SECONDS = 10  # one run of send_update_batch per this many seconds, at UPDATE_SEND_RATE
+STALE_CLAIM = timedelta(minutes=10)  # far longer than one batch's sends can take
+TRANSIENT_RETRY = timedelta(minutes=1)
+MAX_DELIVERY_ATTEMPTS = 3
+
+
+def update_links(*, signature):
+    """The absolute unsubscribe and withdraw links of one supporter."""
+    from petitions.services.tokens import make_token
+
+    unsubscribe = make_token(signature=signature, purpose="unsubscribe")
+    return {
+        "unsubscribe_token": unsubscribe,
+        "unsubscribe_url": _absolute(reverse("petitions:unsubscribe", kwargs={"token": unsubscribe})),
+        "withdraw_url": _absolute(
+            reverse(
+                "petitions:withdraw",
+                kwargs={
+                    "slug": signature.petition.slug,
+                    "token": make_token(signature=signature, purpose="withdraw"),
+                },
+            )
+        ),
+    }
+
+
+def build_update_message(*, update, signature, to=None):
+    """The update's email (text and HTML) for ``signature``'s owner, or for ``to`` (a staff test).
+
+    It carries RFC 8058's one-click unsubscribe headers, so mail clients show their own button.
+    """
+    from petitions.markup import render_html, render_text
+
+    links = update_links(signature=signature)
+    petition = update.petition
+    context = {
+        "update": update,
+        "petition": petition,
+        "name": signature.name,
+        "body_text": render_text(update.body),
+        "body_html": render_html(update.body),
+        "petition_url": _absolute(petition.get_absolute_url()),
+        "SITE_NAME": settings.SITE_NAME,
+        "SITE_URL": settings.SITE_URL,
+        **links,
+    }
+    mailto = f"mailto:{settings.UPDATE_UNSUBSCRIBE_EMAIL}?subject=unsubscribe-{links['unsubscribe_token']}"
+    message = EmailMultiAlternatives(
+        subject=update.subject,
+        body=render_to_string("petitions/email/update.txt", context),
+        to=[to or signature.email],
+        headers={
+            "List-Unsubscribe": f"<{links['unsubscribe_url']}>, <{mailto}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(render_to_string("petitions/email/update.html", context), "text/html")
+    return message
+
+
+def _is_permanent_refusal(error):
+    """The mail server refused the address itself for good (5xx for every recipient)."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and all(
+        code >= 500 for code, _ in error.recipients.values()
+    )
+
+
+def release_stale_claims(*, update_id, now=None):
+    """Mark failed the deliveries claimed long ago and never finished (a killed worker). Returns how many.
+
+    The email may or may not have left; not sending it again is the promise that holds.
+    """
+    cutoff = (now or timezone.now()) - STALE_CLAIM
+    return UpdateDelivery.objects.filter(
+        update_id=update_id, state=UpdateDelivery.State.SENDING, claimed_at__lt=cutoff
+    ).update(state=UpdateDelivery.State.FAILED, reason="interrupted: the worker stopped while sending")
+
+
+def deliver_update_batch(*, update_id, limit, now=None):
+    """Send up to ``limit`` queued deliveries of an update. Returns ``{"sent", "failed", "retry"}``.
+
+    ``retry`` is True when the mail server failed for a reason not about one address (down,
+    4xx): the delivery goes back to the queue (up to MAX_DELIVERY_ATTEMPTS) and the batch stops.
+    """
+    release_stale_claims(update_id=update_id, now=now)
+    update = Update.objects.select_related("petition").get(pk=update_id)
+    queued = UpdateDelivery.objects.filter(update_id=update_id, state=UpdateDelivery.State.QUEUED)
+    ids = list(queued.order_by("pk").values_list("pk", flat=True)[:limit])
+    counts = {"sent": 0, "failed": 0, "retry": False}
+    if not ids:
+        return counts
+    connection = mailers.default
+    connection.open()
+    try:
+        for delivery_id in ids:
+            if not _deliver_one(update, delivery_id, connection, counts):
+                counts["retry"] = True
+                break
+    finally:
+        connection.close()
+    return counts
+
+
+def _deliver_one(update, delivery_id, connection, counts):
+    """Claim, send and record one delivery; False when the server failed and the batch should stop."""
+    claimed = UpdateDelivery.objects.filter(pk=delivery_id, state=UpdateDelivery.State.QUEUED).update(
+        state=UpdateDelivery.State.SENDING, claimed_at=timezone.now(), attempts=models.F("attempts") + 1
+    )
+    if not claimed:
+        return True  # another worker has it
+    delivery = UpdateDelivery.objects.select_related("signature__petition").get(pk=delivery_id)
+    done = UpdateDelivery.objects.filter(pk=delivery_id, state=UpdateDelivery.State.SENDING)
+    signature = delivery.signature
+    if not Signature.objects.update_recipients().filter(pk=signature.pk).exists():
+        # Unsubscribed, withdrew or bounced since the update was queued.
+        done.update(state=UpdateDelivery.State.FAILED, reason="no longer a recipient")
+        counts["failed"] += 1
+        return True
+    try:
+        connection.send_messages([build_update_message(update=update, signature=signature)])
+    except OSError as error:
+        reason = scrub_mail_error(error)
+        if _is_permanent_refusal(error):
+            Signature.objects.filter(pk=signature.pk).update(undeliverable_at=timezone.now())
+            done.update(state=UpdateDelivery.State.FAILED, reason=f"{reason}: address marked undeliverable")
+            counts["failed"] += 1
+            logger.warning(
+                "Update %s to signature %s refused for good (%s).", update.pk, signature.pk, reason
+            )
+            return True
+        if delivery.attempts >= MAX_DELIVERY_ATTEMPTS:
+            done.update(state=UpdateDelivery.State.FAILED, reason=reason)
+            counts["failed"] += 1
+        else:
+            done.update(state=UpdateDelivery.State.QUEUED, reason=reason)
+        logger.warning("Update %s to signature %s failed (%s).", update.pk, signature.pk, reason)
+        return False
+    done.update(state=UpdateDelivery.State.SENT, sent_at=timezone.now(), reason="")
+    counts["sent"] += 1
+    return True
+
+
+def update_batch_size():
+    """How many emails one run sends: BATCH_SECONDS' share of UPDATE_SEND_RATE."""
+    return max(1, settings.UPDATE_SEND_RATE * BATCH_SECONDS // 60)
+
+
+@task
+def send_update_batch(update_id):
+    """Send the next batch of an update's queued deliveries, then enqueue the next run.
+
+    The next run is due when the rate allows (``run_after``); after a mail server failure,
+    a minute later. The immediate backend cannot wait, so there every batch goes out now.
+    Returns how many were sent in this run.
+    """
+    started = timezone.now()
+    defer = send_update_batch.get_backend().supports_defer
+    sent = 0
+    while True:
+        counts = deliver_update_batch(update_id=update_id, limit=update_batch_size())
+        sent += counts["sent"]
+        remaining = UpdateDelivery.objects.filter(
+            update_id=update_id, state=UpdateDelivery.State.QUEUED
+        ).exists()
+        if not remaining:
+            logger.info("Update %s: every delivery is finished.", update_id)
+            return sent
+        if defer:
+            wait = TRANSIENT_RETRY if counts["retry"] else timedelta(seconds=BATCH_SECONDS)
+            send_update_batch.using(run_after=started + wait).enqueue(update_id)
+            return sent
+        if counts["retry"]:
+            logger.error("Update %s: the mail server failed; run send_update_batch again later.", update_id)
+            return sent

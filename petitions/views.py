@@ -1,17 +1,20 @@
-"""The petition's pages: sign, thanks, confirm, withdraw."""
+"""The petition's pages: sign, thanks, confirm, withdraw, unsubscribe, and the updates' feed."""
 
 from django.conf import settings
 from django.core.signing import BadSignature, SignatureExpired
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from coalition.models import Member
 from pagecache import cache_public_page, content_memo, do_not_store, restamp
+from petitions import markup
 from petitions.forms import FORM_SALT, ConfirmDetailsForm, SignatureForm
 from petitions.models import ConsentWording, Petition, Signature
-from petitions.services import addresses, confirming, counting, signing, tokens
+from petitions.services import addresses, confirming, counting, signing, tokens, updates
 
 
 def _see_other(to, *args, **kwargs):
@@ -22,6 +25,10 @@ def _see_other(to, *args, **kwargs):
         response = redirect(to, *args, **kwargs)
     response.status_code = 303
     return response
+
+
+FEED_ITEMS = 20
+PAGE_UPDATES = 10
 
 
 def _noindex(response):
@@ -113,12 +120,20 @@ def petition_detail(request, slug):
         "petition": petition,
         "count": counting.get_signature_count(petition=petition),
         "signers": counting.get_recent_signers(petition=petition),
+        "updates": _published_updates(petition),
         "form": form,
     }
     response = render(request, "petitions/petition_detail.html", context)
     if form is not None and form.is_bound:
         do_not_store(response)
     return response
+
+
+def _published_updates(petition):
+    """The newest published updates, read once per content version (sending one bumps it)."""
+    return content_memo(
+        ("petition-updates", petition.pk), lambda: tuple(petition.updates.published()[:PAGE_UPDATES])
+    )
 
 
 def _sign(request, petition, consent_wording, form):
@@ -258,3 +273,67 @@ def petition_withdraw(request, slug, token):
     if signature.state == Signature.State.WITHDRAWN:
         return _noindex(render(request, "petitions/petition_withdrawn.html", {"petition": petition}))
     return _noindex(render(request, "petitions/petition_withdraw.html", {"petition": petition}))
+
+
+@csrf_exempt  # RFC 8058: the one-click POST comes from a mail client, which has no CSRF token.
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token):
+    """GET: one button (mail scanners follow links). POST: unsubscribe at once, or subscribe again.
+
+    A mail client's one-click POST (body ``List-Unsubscribe=One-Click``) gets a short 200; the
+    page's own buttons come back to this address (POST/redirect/GET). The signature and its
+    count stay; only the updates stop. The token never expires, and names the signature only.
+    """
+    try:
+        signature_id, petition_id = tokens.read_token(token=token, purpose="unsubscribe")
+    except BadSignature:
+        return _noindex(render(request, "petitions/unsubscribe_invalid.html", status=400))
+    signature = (
+        Signature.objects.filter(pk=signature_id, petition_id=petition_id)
+        .select_related("petition")
+        .only("pk", "state", "unsubscribed_at", "petition__title", "petition__slug")
+        .first()
+    )
+    if signature is None or signature.state == Signature.State.WITHDRAWN:
+        return _noindex(render(request, "petitions/unsubscribe_invalid.html", status=410))
+    if request.method == "POST":
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            updates.unsubscribe_signature(signature_id=signature.pk)
+            return _noindex(HttpResponse("Unsubscribed.", content_type="text/plain; charset=utf-8"))
+        if request.POST.get("action") == "subscribe":
+            updates.resubscribe_signature(signature_id=signature.pk)
+        else:
+            updates.unsubscribe_signature(signature_id=signature.pk)
+        return _see_other(request.path)
+    context = {"petition": signature.petition, "unsubscribed": signature.unsubscribed_at is not None}
+    return _noindex(render(request, "petitions/unsubscribe.html", context))
+
+
+@require_http_methods(["GET", "HEAD"])
+@cache_public_page(public=True)
+def update_feed(request, slug):
+    """The petition's published updates as an Atom feed."""
+    petition = get_published_petition(slug)
+    feed = Atom1Feed(
+        title=f"{petition.title}: updates",
+        link=_absolute(petition.get_absolute_url()),
+        description=f"News from the campaign about the petition “{petition.title}”.",
+        feed_url=_absolute(request.path),
+        language="en",
+    )
+    for update in petition.updates.published()[:FEED_ITEMS]:
+        feed.add_item(
+            title=update.subject,
+            link=_absolute(f"{petition.get_absolute_url()}#update-{update.pk}"),
+            description=markup.render_html(update.body),
+            pubdate=update.published_at,
+            unique_id=_absolute(f"{petition.get_absolute_url()}#update-{update.pk}"),
+        )
+    response = HttpResponse(content_type=f"{feed.content_type}")
+    feed.write(response, "utf-8")
+    return response
+
+
+def _absolute(path):
+    return f"{settings.SITE_URL}{path}"

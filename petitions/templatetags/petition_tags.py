@@ -2,6 +2,7 @@
 
 from django import template
 
+from petitions.markup import render_html
 from petitions.services import counting
 
 register = template.Library()
@@ -25,3 +26,9 @@ def signatures_brought(members):
 def brought_by(brought, member):
     """``{{ brought|brought_by:member }}``: the count ``signatures_brought`` found for one member (0 if none)."""
     return brought.get(member.pk, 0)
+
+
+@register.filter
+def update_html(source):
+    """``{{ update.body|update_html }}``: an update's safe markup as HTML paragraphs."""
+    return render_html(source)
