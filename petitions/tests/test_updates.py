@@ -405,3 +405,16 @@ def test_sending_through_the_service_shows_at_once_on_a_cached_page(
     with django_capture_on_commit_callbacks(execute=True):
         updates.send_update(update=update)
     assert "Fresh news" in client.get(petition.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_each_email_once(postgresql, at_once):
+    update = make_update()
+    for _ in range(20):
+        make_subscriber(update.petition)
+    updates.queue_deliveries(update=update)
+    errors = at_once(4, lambda n: tasks.deliver_update_batch(update_id=update.pk, limit=20))
+    assert errors == []
+    recipients = [message.to[0] for message in mail.outbox]
+    assert len(recipients) == 20 and len(set(recipients)) == 20
+    assert set(update.deliveries.values_list("state", flat=True)) == {"sent"}
