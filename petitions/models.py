@@ -4,6 +4,8 @@ The tables keep the names they had when these models lived in ``campaign``
 (``db_table``), so a database made before the move upgrades with no row moved.
 """
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -140,6 +142,10 @@ class Signature(models.Model):
         ConsentWording, on_delete=models.PROTECT, related_name="signatures", db_index=False
     )
     consented_at = models.DateTimeField(default=timezone.now)
+    # The language the signer read the petition and the consent wording in (a
+    # code from settings.LANGUAGES): the consent wording's text in this language
+    # is the exact text agreed to, and every email to the signer is in it.
+    language = models.CharField(max_length=10, default="en")
     state = models.CharField(max_length=12, choices=State, default=State.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -200,12 +206,20 @@ class Update(models.Model):
     The body is written in a small safe markup (``petitions.markup``): blank lines between
     paragraphs, ``*emphasis*`` and ``[text](https://…)`` links; it renders to text and HTML.
     ``published_at`` is set once, when staff send it; a sent update is no longer edited.
+
+    Subject and body exist in every language (``subject_ko``, ``body_ko`` …, see
+    ``petitions.translation``). A supporter reads the update in their signature's language
+    when both are written in it, else in English; an update with no English text reaches
+    only the supporters of the languages it is written in (``text_language``).
     """
 
     petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="updates")
-    subject = models.CharField(max_length=200)
+    # Blank here so that an update may be written in one language other than English;
+    # ``clean()`` asks for a subject and a body together, in at least one language.
+    subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(
-        help_text="Blank lines between paragraphs; *emphasis*; links as [text](https://example.org)."
+        blank=True,
+        help_text="Blank lines between paragraphs; *emphasis*; links as [text](https://example.org).",
     )
     publish_on_petition = models.BooleanField(
         "publish on the petition page", default=True, help_text="Shown on the petition page once sent."
@@ -224,11 +238,48 @@ class Update(models.Model):
         permissions = [("send_update", "Can write and send updates to supporters")]
 
     def __str__(self):
-        return self.subject
+        subjects = (self.text_in(code)[0] for code, _ in settings.LANGUAGES)
+        return next((subject for subject in subjects if subject), f"Update #{self.pk}")
 
     @property
     def is_sent(self):
         return self.published_at is not None
+
+    def text_in(self, language):
+        """``(subject, body)`` as written in ``language`` (empty strings when not written)."""
+        return (
+            getattr(self, f"subject_{language}", None) or "",
+            getattr(self, f"body_{language}", None) or "",
+        )
+
+    def written_languages(self):
+        """The codes (in settings order) in which both the subject and the body are written."""
+        return [code for code, _ in settings.LANGUAGES if all(part.strip() for part in self.text_in(code))]
+
+    def text_language(self, language):
+        """The language a reader of ``language`` gets: theirs if written, else English; None if neither."""
+        written = self.written_languages()
+        if language in written:
+            return language
+        return settings.LANGUAGE_CODE if settings.LANGUAGE_CODE in written else None
+
+    def reaches_every_language(self):
+        return settings.LANGUAGE_CODE in self.written_languages()
+
+    def clean(self):
+        errors = {}
+        for code, _ in settings.LANGUAGES:
+            subject, body = (part.strip() for part in self.text_in(code))
+            if subject and not body:
+                errors[f"body_{code}"] = "Write the body in this language too, or clear its subject."
+            elif body and not subject:
+                errors[f"subject_{code}"] = "Write the subject in this language too, or clear its body."
+        if not errors and not self.written_languages():
+            errors[f"subject_{settings.LANGUAGE_CODE}"] = (
+                "Write the subject and the body in at least one language."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class UpdateDelivery(models.Model):

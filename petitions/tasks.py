@@ -36,8 +36,9 @@ from django.db import models
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from petitions.models import Signature, Update, UpdateDelivery
 
@@ -148,35 +149,38 @@ def send_confirmation(signature_id, attempt=1, requested_at=None):
         logger.info("Confirmation email for signature %s already sent since %s.", signature_id, requested_at)
         return False
     petition = signature.petition
-    kwargs = {"slug": petition.slug}
-    context = {
-        "signature": signature,
-        "petition": petition,
-        "petition_url": _absolute(petition.get_absolute_url()),
-        "confirm_url": _absolute(
-            reverse(
-                "petitions:confirm",
-                kwargs={**kwargs, "token": make_token(signature=signature, purpose="confirm")},
-            )
-        ),
-        "withdraw_url": _absolute(
-            reverse(
-                "petitions:withdraw",
-                kwargs={**kwargs, "token": make_token(signature=signature, purpose="withdraw")},
-            )
-        ),
-        "confirm_days": settings.PETITION_CONFIRM_MAX_AGE_DAYS,
-        "SITE_NAME": settings.SITE_NAME,
-        "SITE_URL": settings.SITE_URL,
-    }
-    message = EmailMultiAlternatives(
-        subject=f"Please confirm your signature: {petition.title}",
-        body=render_to_string("petitions/email/confirm_signature.txt", context),
-        to=[signature.email],
-    )
-    message.attach_alternative(
-        render_to_string("petitions/email/confirm_signature.html", context), "text/html"
-    )
+    # In the language the signer signed in: the links' prefix, the petition's
+    # translated title and the email's text all follow it.
+    with translation.override(signature.language):
+        kwargs = {"slug": petition.slug}
+        context = {
+            "signature": signature,
+            "petition": petition,
+            "petition_url": _absolute(petition.get_absolute_url()),
+            "confirm_url": _absolute(
+                reverse(
+                    "petitions:confirm",
+                    kwargs={**kwargs, "token": make_token(signature=signature, purpose="confirm")},
+                )
+            ),
+            "withdraw_url": _absolute(
+                reverse(
+                    "petitions:withdraw",
+                    kwargs={**kwargs, "token": make_token(signature=signature, purpose="withdraw")},
+                )
+            ),
+            "confirm_days": settings.PETITION_CONFIRM_MAX_AGE_DAYS,
+            "SITE_NAME": settings.SITE_NAME,
+            "SITE_URL": settings.SITE_URL,
+        }
+        message = EmailMultiAlternatives(
+            subject=_("Please confirm your signature: %(title)s") % {"title": petition.title},
+            body=render_to_string("petitions/email/confirm_signature.txt", context),
+            to=[signature.email],
+        )
+        message.attach_alternative(
+            render_to_string("petitions/email/confirm_signature.html", context), "text/html"
+        )
     try:
         message.send()
     except OSError as error:
@@ -195,13 +199,18 @@ MAX_DELIVERY_ATTEMPTS = 3
 
 
 def update_links(*, signature):
-    """The absolute unsubscribe and withdraw links of one supporter."""
+    """The absolute links of one supporter's update, in the active language.
+
+    The unsubscribe address has no language prefix (a mail client's one-click POST must
+    get its answer, not a redirect; the page picks the signature's language itself); the
+    petition and withdraw pages carry the prefix of the active language.
+    """
     from petitions.services.tokens import make_token
 
     unsubscribe = make_token(signature=signature, purpose="unsubscribe")
     return {
         "unsubscribe_token": unsubscribe,
-        "unsubscribe_url": _absolute(reverse("petitions:unsubscribe", kwargs={"token": unsubscribe})),
+        "unsubscribe_url": _absolute(reverse("mail:unsubscribe", kwargs={"token": unsubscribe})),
         "withdraw_url": _absolute(
             reverse(
                 "petitions:withdraw",
@@ -211,41 +220,59 @@ def update_links(*, signature):
                 },
             )
         ),
+        "petition_url": _absolute(signature.petition.get_absolute_url()),
     }
+
+
+class NothingToRead(Exception):
+    """The update is written neither in the supporter's language nor in English."""
 
 
 def build_update_message(*, update, signature, to=None):
     """The update's email (text and HTML) for ``signature``'s owner, or for ``to`` (a staff test).
 
-    It carries RFC 8058's one-click unsubscribe headers, so mail clients show their own button.
+    In the signature's language: the subject and body when the update is written in it,
+    else the English ones (marked ``lang="en"`` in the HTML); the greeting, footer and
+    links always in the signer's language. It carries RFC 8058's one-click unsubscribe
+    headers, so mail clients show their own button. Raises ``NothingToRead`` when the
+    update has no text the supporter can be given.
     """
     from petitions.markup import render_html, render_text
 
-    links = update_links(signature=signature)
-    petition = update.petition
-    context = {
-        "update": update,
-        "petition": petition,
-        "name": signature.name,
-        "body_text": render_text(update.body),
-        "body_html": render_html(update.body),
-        "petition_url": _absolute(petition.get_absolute_url()),
-        "SITE_NAME": settings.SITE_NAME,
-        "SITE_URL": settings.SITE_URL,
-        **links,
-    }
+    text_language = update.text_language(signature.language)
+    if text_language is None:
+        raise NothingToRead(update.pk)
+    subject, body = update.text_in(text_language)
+    with translation.override(signature.language):
+        links = update_links(signature=signature)
+        petition = signature.petition
+        context = {
+            "update": update,
+            "petition": petition,
+            "name": signature.name,
+            "subject": subject,
+            "body_text": render_text(body),
+            "body_html": render_html(body),
+            "text_language": text_language,
+            "SITE_NAME": settings.SITE_NAME,
+            "SITE_URL": settings.SITE_URL,
+            **links,
+        }
+        text = render_to_string("petitions/email/update.txt", context)
+        html = render_to_string("petitions/email/update.html", context)
     mailto = f"mailto:{settings.UPDATE_UNSUBSCRIBE_EMAIL}?subject=unsubscribe-{links['unsubscribe_token']}"
     message = EmailMultiAlternatives(
-        subject=update.subject,
-        body=render_to_string("petitions/email/update.txt", context),
+        subject=subject,
+        body=text,
         to=[to or signature.email],
         headers={
             "List-Unsubscribe": f"<{links['unsubscribe_url']}>, <{mailto}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
+            "Content-Language": text_language,
         },
     )
-    message.attach_alternative(render_to_string("petitions/email/update.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     return message
 
 
@@ -308,7 +335,13 @@ def _deliver_one(update, delivery_id, connection, counts):
         counts["failed"] += 1
         return True
     try:
-        connection.send_messages([build_update_message(update=update, signature=signature)])
+        message = build_update_message(update=update, signature=signature)
+    except NothingToRead:
+        done.update(state=UpdateDelivery.State.FAILED, reason="not written in the supporter's language")
+        counts["failed"] += 1
+        return True
+    try:
+        connection.send_messages([message])
     except OSError as error:
         reason = scrub_mail_error(error)
         if _is_permanent_refusal(error):
@@ -354,7 +387,7 @@ def send_update_batch(update_id):
             update_id=update_id, state=UpdateDelivery.State.QUEUED
         ).exists()
         if not remaining:
-            logger.info("Update %s: every delivery is finished.", update_id)
+            _settle_claims_later(update_id, defer)
             return sent
         if defer:
             wait = TRANSIENT_RETRY if counts["retry"] else timedelta(seconds=BATCH_SECONDS)
@@ -363,3 +396,23 @@ def send_update_batch(update_id):
         if counts["retry"]:
             logger.error("Update %s: the mail server failed; run send_update_batch again later.", update_id)
             return sent
+
+
+def _settle_claims_later(update_id, defer):
+    """Nothing is queued: come back once the oldest open claim (a killed worker's) is stale.
+
+    Without this, a delivery left "sending" by a worker killed mid-send would show as
+    unfinished in the admin for ever; the run due then marks it failed ("interrupted").
+    """
+    oldest_claim = (
+        UpdateDelivery.objects.filter(update_id=update_id, state=UpdateDelivery.State.SENDING)
+        .order_by("claimed_at")
+        .values_list("claimed_at", flat=True)
+        .first()
+    )
+    if oldest_claim is None:
+        logger.info("Update %s: every delivery is finished.", update_id)
+    elif defer:
+        send_update_batch.using(run_after=oldest_claim + STALE_CLAIM + timedelta(seconds=1)).enqueue(
+            update_id
+        )

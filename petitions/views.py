@@ -1,10 +1,14 @@
 """The petition's pages: sign, thanks, confirm, withdraw, unsubscribe, and the updates' feed."""
 
+from collections import namedtuple
+
 from django.conf import settings
 from django.core.signing import BadSignature, SignatureExpired
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -120,7 +124,7 @@ def petition_detail(request, slug):
         "petition": petition,
         "count": counting.get_signature_count(petition=petition),
         "signers": counting.get_recent_signers(petition=petition),
-        "updates": _published_updates(petition),
+        "updates": shown_updates(_published_updates(petition), translation.get_language()),
         "form": form,
     }
     response = render(request, "petitions/petition_detail.html", context)
@@ -129,10 +133,10 @@ def petition_detail(request, slug):
     return response
 
 
-def _published_updates(petition):
+def _published_updates(petition, limit=PAGE_UPDATES):
     """The newest published updates, read once per content version (sending one bumps it)."""
     return content_memo(
-        ("petition-updates", petition.pk), lambda: tuple(petition.updates.published()[:PAGE_UPDATES])
+        ("petition-updates", petition.pk, limit), lambda: tuple(petition.updates.published()[:limit])
     )
 
 
@@ -150,6 +154,7 @@ def _sign(request, petition, consent_wording, form):
         referrer=data["ref"],
         suspicious=form.is_suspicious,
         consent_wording=consent_wording,
+        language=translation.get_language(),
     )
 
 
@@ -281,58 +286,92 @@ def petition_withdraw(request, slug, token):
 def unsubscribe(request, token):
     """GET: one button (mail scanners follow links). POST: unsubscribe at once, or subscribe again.
 
-    A mail client's one-click POST (body ``List-Unsubscribe=One-Click``) gets a short 200; the
-    page's own buttons come back to this address (POST/redirect/GET). The signature and its
-    count stay; only the updates stop. The token never expires, and names the signature only.
+    Outside the language prefixes (``petitions.mail_urls``): a mail client's one-click POST
+    (body ``List-Unsubscribe=One-Click``) gets a short 200 here, never a redirect. The page
+    is in the signature's language; its buttons are plain forms that come back to this
+    address (POST/redirect/GET), so it works without JavaScript. The signature and its count
+    stay; only the updates stop. The token never expires, and names the signature only.
     """
     try:
         signature_id, petition_id = tokens.read_token(token=token, purpose="unsubscribe")
     except BadSignature:
-        return _noindex(render(request, "petitions/unsubscribe_invalid.html", status=400))
+        return _unsubscribe_invalid(request, status=400)
     signature = (
         Signature.objects.filter(pk=signature_id, petition_id=petition_id)
         .select_related("petition")
-        .only("pk", "state", "unsubscribed_at", "petition__title", "petition__slug")
+        .only("pk", "state", "language", "unsubscribed_at", "petition")
         .first()
     )
     if signature is None or signature.state == Signature.State.WITHDRAWN:
-        return _noindex(render(request, "petitions/unsubscribe_invalid.html", status=410))
-    if request.method == "POST":
-        if request.POST.get("List-Unsubscribe") == "One-Click":
-            updates.unsubscribe_signature(signature_id=signature.pk)
-            return _noindex(HttpResponse("Unsubscribed.", content_type="text/plain; charset=utf-8"))
-        if request.POST.get("action") == "subscribe":
-            updates.resubscribe_signature(signature_id=signature.pk)
-        else:
-            updates.unsubscribe_signature(signature_id=signature.pk)
-        return _see_other(request.path)
-    context = {"petition": signature.petition, "unsubscribed": signature.unsubscribed_at is not None}
-    return _noindex(render(request, "petitions/unsubscribe.html", context))
+        return _unsubscribe_invalid(request, status=410)
+    language = (
+        signature.language if signature.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    )
+    with translation.override(language):
+        if request.method == "POST":
+            if request.POST.get("List-Unsubscribe") == "One-Click":
+                updates.unsubscribe_signature(signature_id=signature.pk)
+                response = HttpResponse(_("You are unsubscribed."), content_type="text/plain; charset=utf-8")
+                response["Content-Language"] = language
+                return _noindex(response)
+            if request.POST.get("action") == "subscribe":
+                updates.resubscribe_signature(signature_id=signature.pk)
+            else:
+                updates.unsubscribe_signature(signature_id=signature.pk)
+            return _see_other(request.path)
+        context = {"petition": signature.petition, "unsubscribed": signature.unsubscribed_at is not None}
+        response = render(request, "petitions/unsubscribe.html", context)
+    response["Content-Language"] = language
+    return _noindex(response)
+
+
+def _unsubscribe_invalid(request, status):
+    """A forged or dead link: in the visitor's language (there is no signature to read one from)."""
+    return _noindex(render(request, "petitions/unsubscribe_invalid.html", status=status))
 
 
 @require_http_methods(["GET", "HEAD"])
 @cache_public_page(public=True)
 def update_feed(request, slug):
-    """The petition's published updates as an Atom feed."""
+    """The petition's published updates as an Atom feed, in the page's language (else English)."""
     petition = get_published_petition(slug)
+    language = translation.get_language()
     feed = Atom1Feed(
-        title=f"{petition.title}: updates",
+        title=_("%(title)s: updates") % {"title": petition.title},
         link=_absolute(petition.get_absolute_url()),
-        description=f"News from the campaign about the petition “{petition.title}”.",
+        description=_("News from the campaign about the petition “%(title)s”.") % {"title": petition.title},
         feed_url=_absolute(request.path),
-        language="en",
+        language=language,
     )
-    for update in petition.updates.published()[:FEED_ITEMS]:
+    for shown in shown_updates(_published_updates(petition, FEED_ITEMS), language):
+        link = _absolute(f"{petition.get_absolute_url()}#update-{shown.pk}")
         feed.add_item(
-            title=update.subject,
-            link=_absolute(f"{petition.get_absolute_url()}#update-{update.pk}"),
-            description=markup.render_html(update.body),
-            pubdate=update.published_at,
-            unique_id=_absolute(f"{petition.get_absolute_url()}#update-{update.pk}"),
+            title=shown.subject,
+            link=link,
+            description=markup.render_html(shown.body),
+            pubdate=shown.published_at,
+            unique_id=link,
         )
     response = HttpResponse(content_type=f"{feed.content_type}")
     feed.write(response, "utf-8")
     return response
+
+
+ShownUpdate = namedtuple("ShownUpdate", "pk published_at subject body language")
+
+
+def shown_updates(published, language):
+    """The updates a page in ``language`` shows, each in that language or else in English.
+
+    An update written in neither (say, only in Korean, on the French page) is left out.
+    """
+    shown = []
+    for update in published:
+        text_language = update.text_language(language)
+        if text_language is not None:
+            subject, body = update.text_in(text_language)
+            shown.append(ShownUpdate(update.pk, update.published_at, subject, body, text_language))
+    return shown
 
 
 def _absolute(path):

@@ -5,6 +5,7 @@ module decides who and queues, in batches, so a list of a hundred thousand never
 memory at once. The unique (update, signature) constraint makes queuing twice harmless.
 """
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -20,27 +21,57 @@ class AlreadySent(Exception):
     """The update was sent before: sending it again would reach everyone twice."""
 
 
-def find_recipients(*, petition):
-    """The signatures an update of ``petition`` would reach now."""
-    return Signature.objects.update_recipients().filter(petition=petition)
+def find_recipients(*, petition, update=None):
+    """The signatures an update of ``petition`` would reach now.
 
-
-def count_recipients(*, petition):
-    """How many an update would reach: ``{"total": n}``.
-
-    Per language once signatures record one (the languages work adds ``Signature.language``).
+    With ``update``: only those who can read it, theirs or English (an update written
+    only in Korean reaches only those who signed in Korean).
     """
-    recipients = find_recipients(petition=petition)
-    if any(field.name == "language" for field in Signature._meta.get_fields()):
-        by_language = dict(recipients.values_list("language").annotate(n=Count("pk")).order_by())
-        return {"total": sum(by_language.values()), "by_language": by_language}
-    return {"total": recipients.count()}
+    recipients = Signature.objects.update_recipients().filter(petition=petition)
+    if update is not None and not update.reaches_every_language():
+        recipients = recipients.filter(language__in=update.written_languages())
+    return recipients
 
 
-def create_update(*, petition, subject, body, publish_on_petition=True):
-    return Update.objects.create(
-        petition=petition, subject=subject, body=body, publish_on_petition=publish_on_petition
+def count_recipients(*, petition, update=None):
+    """How many an update would reach: ``{"total": n, "by_language": {code: n}}`` (one query)."""
+    recipients = find_recipients(petition=petition, update=update)
+    by_language = dict(recipients.values_list("language").annotate(n=Count("pk")).order_by())
+    return {"total": sum(by_language.values()), "by_language": by_language}
+
+
+def reach_by_language(*, update):
+    """For staff: one row per language, ``{"code", "name", "recipients", "text_language"}``.
+
+    ``text_language`` is the language those supporters will read (theirs, English, or None
+    when the update is written in neither, and then ``recipients`` is 0). One query.
+    """
+    counts = dict(
+        find_recipients(petition=update.petition).values_list("language").annotate(n=Count("pk")).order_by()
     )
+    rows = []
+    for code, name in settings.LANGUAGES:
+        text_language = update.text_language(code)
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "recipients": counts.get(code, 0) if text_language else 0,
+                "text_language": text_language,
+            }
+        )
+    return rows
+
+
+def create_update(*, petition, subject, body, language=None, publish_on_petition=True):
+    """A draft update written in ``language`` (default English); translations are added in the admin."""
+    language = language or settings.LANGUAGE_CODE
+    update = Update(petition=petition, publish_on_petition=publish_on_petition)
+    setattr(update, f"subject_{language}", subject)
+    setattr(update, f"body_{language}", body)
+    update.full_clean()
+    update.save()
+    return update
 
 
 def send_update(*, update, user=None):
@@ -66,7 +97,9 @@ def send_update(*, update, user=None):
 
 def queue_deliveries(*, update):
     """One queued delivery per recipient, created ``QUEUE_BATCH`` at a time. Returns how many were made."""
-    recipient_ids = find_recipients(petition=update.petition).order_by("pk").values_list("pk", flat=True)
+    recipient_ids = (
+        find_recipients(petition=update.petition, update=update).order_by("pk").values_list("pk", flat=True)
+    )
     queued = 0
     batch = []
     for signature_id in recipient_ids.iterator(chunk_size=QUEUE_BATCH):
@@ -79,9 +112,14 @@ def queue_deliveries(*, update):
     return queued
 
 
-def send_test_update(*, update, email):
-    """Send the update to one staff address now, as a supporter would see it (their links are not real)."""
-    signature = Signature(pk=0, petition=update.petition, name="Test recipient", email=email)
+def send_test_update(*, update, email, language=None):
+    """Send the update to one staff address now, as a supporter of ``language`` would see it.
+
+    Its unsubscribe and withdraw links name no real signature.
+    """
+    signature = Signature(
+        pk=0, petition=update.petition, name="Test recipient", email=email, language=language or "en"
+    )
     tasks.build_update_message(update=update, signature=signature, to=email).send()
 
 

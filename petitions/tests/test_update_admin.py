@@ -8,6 +8,7 @@ from django.urls import reverse
 from petitions.models import Update
 from petitions.tests.factories import make_subscriber, make_update
 from tests.factories import CONTENT_EDITORS, SUPPORTER_DATA, make_staff_user, sign_in_staff
+from translations.testing import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -71,10 +72,13 @@ def test_a_sender_writes_an_update_in_the_admin(sender_client):
     update = make_update()  # for its petition
     response = sender_client.post(
         reverse("admin:petitions_update_add"),
-        {"petition": update.petition.pk, "subject": "News", "body": "Text", "publish_on_petition": "on"},
+        admin_form_data(
+            {"petition": update.petition.pk, "subject": "News", "body": "Text", "publish_on_petition": "on"},
+            Update,
+        ),
     )
     assert response.status_code == 302
-    assert Update.objects.filter(subject="News", published_at__isnull=True).exists()
+    assert Update.objects.filter(subject_en="News", published_at__isnull=True).exists()
 
 
 @pytest.mark.parametrize("group", [CONTENT_EDITORS, SUPPORTER_DATA])
@@ -88,3 +92,48 @@ def test_content_editors_and_supporter_data_staff_cannot_send(client, group):
     assert mail.outbox == []
     update.refresh_from_db()
     assert not update.is_sent
+
+
+def test_the_send_page_shows_the_reach_per_language(sender_client):
+    update = make_update(subject_ko="이사회가 답했습니다", body_ko="오늘 *답했습니다*.")
+    for language in ("ko", "ko", "ja"):
+        make_subscriber(update.petition, language=language)
+    content = sender_client.get(send_url(update)).content.decode()
+    assert "<strong>3</strong> supporter(s)" in content
+    assert_row = '<tr data-language="{}">\n              <th scope="row">{}</th>\n              <td class="update-reach-count">{}</td>'
+    assert assert_row.format("ko", "Korean", 2) in content
+    assert assert_row.format("ja", "Japanese", 1) in content
+    assert "English (not translated)" in content
+
+
+def test_a_sender_previews_and_tests_the_email_in_another_language(sender_client):
+    update = make_update(subject_ko="이사회가 답했습니다", body_ko="오늘 *답했습니다*.")
+    content = sender_client.get(send_url(update) + "?language=ko").content.decode()
+    assert "<em>답했습니다</em>" in content and "Content-Language: ko" in content
+    preview = sender_client.get(reverse("admin:petitions_update_preview", args=[update.pk]) + "?language=ko")
+    assert '<html lang="ko">' in preview.content.decode()
+    sender_client.post(send_url(update), {"test": "1", "language": "ko"})
+    (message,) = mail.outbox
+    assert message.subject == "이사회가 답했습니다" and message.to == ["sender@campaign.example.org"]
+
+
+def test_the_update_admin_lists_missing_translations(sender_client):
+    make_update(subject_ko="이사회가 답했습니다", body_ko="오늘 답했습니다.")
+    content = sender_client.get(reverse("admin:petitions_update_changelist")).content.decode()
+    assert "ja, fr" in content
+
+
+def test_the_update_senders_group_sends_and_sees_neither_content_nor_supporter_data(client):
+    from django.contrib.auth.models import Group
+
+    for name in (CONTENT_EDITORS, SUPPORTER_DATA):
+        assert not Group.objects.get(name=name).permissions.filter(codename="send_update").exists()
+    sender = make_staff_user("Update senders")
+    assert sender.has_perm("petitions.send_update")
+    assert not sender.has_perm("petitions.view_signature") and not sender.has_perm(
+        "petitions.change_petition"
+    )
+    sign_in_staff(client, sender)
+    assert client.get(reverse("admin:petitions_update_changelist")).status_code == 200
+    assert client.get(reverse("admin:petitions_signature_changelist")).status_code == 403
+    assert client.get(reverse("admin:petitions_petition_changelist")).status_code == 403
