@@ -228,21 +228,26 @@ class NothingToRead(Exception):
     """The update is written neither in the supporter's language nor in English."""
 
 
-def build_update_message(*, update, signature, to=None):
+def build_update_message(*, update, signature, to=None, bodies=None):
     """The update's email (text and HTML) for ``signature``'s owner, or for ``to`` (a staff test).
 
     In the signature's language: the subject and body when the update is written in it,
     else the English ones (marked ``lang="en"`` in the HTML); the greeting, footer and
     links always in the signer's language. It carries RFC 8058's one-click unsubscribe
     headers, so mail clients show their own button. Raises ``NothingToRead`` when the
-    update has no text the supporter can be given.
+    update has no text the supporter can be given. ``bodies`` (a dict kept over a batch)
+    holds the body rendered once per language.
     """
     from petitions.markup import render_html, render_text
 
     text_language = update.text_language(signature.language)
     if text_language is None:
         raise NothingToRead(update.pk)
-    subject, body = update.text_in(text_language)
+    bodies = {} if bodies is None else bodies
+    if text_language not in bodies:
+        subject, body = update.text_in(text_language)
+        bodies[text_language] = (subject, render_text(body), render_html(body))
+    subject, body_text, body_html = bodies[text_language]
     with translation.override(signature.language):
         links = update_links(signature=signature)
         petition = signature.petition
@@ -251,8 +256,8 @@ def build_update_message(*, update, signature, to=None):
             "petition": petition,
             "name": signature.name,
             "subject": subject,
-            "body_text": render_text(body),
-            "body_html": render_html(body),
+            "body_text": body_text,
+            "body_html": body_html,
             "text_language": text_language,
             "SITE_NAME": settings.SITE_NAME,
             "SITE_URL": settings.SITE_URL,
@@ -299,19 +304,22 @@ def deliver_update_batch(*, update_id, limit, now=None):
 
     ``retry`` is True when the mail server failed for a reason not about one address (down,
     4xx): the delivery goes back to the queue (up to MAX_DELIVERY_ATTEMPTS) and the batch stops.
+    Three statements an email (claim, read the recipient, record); the body is rendered once
+    per language and batch.
     """
     release_stale_claims(update_id=update_id, now=now)
     update = Update.objects.select_related("petition").get(pk=update_id)
     queued = UpdateDelivery.objects.filter(update_id=update_id, state=UpdateDelivery.State.QUEUED)
-    ids = list(queued.order_by("pk").values_list("pk", flat=True)[:limit])
+    pending = list(queued.order_by("pk").values_list("pk", "signature_id", "attempts")[:limit])
     counts = {"sent": 0, "failed": 0, "retry": False}
-    if not ids:
+    if not pending:
         return counts
+    bodies = {}
     connection = mailers.default
     connection.open()
     try:
-        for delivery_id in ids:
-            if not _deliver_one(update, delivery_id, connection, counts):
+        for delivery_id, signature_id, attempts in pending:
+            if not _deliver_one(update, delivery_id, signature_id, attempts + 1, connection, counts, bodies):
                 counts["retry"] = True
                 break
     finally:
@@ -319,23 +327,28 @@ def deliver_update_batch(*, update_id, limit, now=None):
     return counts
 
 
-def _deliver_one(update, delivery_id, connection, counts):
+def _deliver_one(update, delivery_id, signature_id, attempt, connection, counts, bodies):
     """Claim, send and record one delivery; False when the server failed and the batch should stop."""
     claimed = UpdateDelivery.objects.filter(pk=delivery_id, state=UpdateDelivery.State.QUEUED).update(
         state=UpdateDelivery.State.SENDING, claimed_at=timezone.now(), attempts=models.F("attempts") + 1
     )
     if not claimed:
         return True  # another worker has it
-    delivery = UpdateDelivery.objects.select_related("signature__petition").get(pk=delivery_id)
     done = UpdateDelivery.objects.filter(pk=delivery_id, state=UpdateDelivery.State.SENDING)
-    signature = delivery.signature
-    if not Signature.objects.update_recipients().filter(pk=signature.pk).exists():
+    signature = (
+        Signature.objects.update_recipients()
+        .filter(pk=signature_id)
+        .only("pk", "petition_id", "name", "email", "language")
+        .first()
+    )
+    if signature is None:
         # Unsubscribed, withdrew or bounced since the update was queued.
         done.update(state=UpdateDelivery.State.FAILED, reason="no longer a recipient")
         counts["failed"] += 1
         return True
+    signature.petition = update.petition
     try:
-        message = build_update_message(update=update, signature=signature)
+        message = build_update_message(update=update, signature=signature, bodies=bodies)
     except NothingToRead:
         done.update(state=UpdateDelivery.State.FAILED, reason="not written in the supporter's language")
         counts["failed"] += 1
@@ -352,7 +365,7 @@ def _deliver_one(update, delivery_id, connection, counts):
                 "Update %s to signature %s refused for good (%s).", update.pk, signature.pk, reason
             )
             return True
-        if delivery.attempts >= MAX_DELIVERY_ATTEMPTS:
+        if attempt >= MAX_DELIVERY_ATTEMPTS:
             done.update(state=UpdateDelivery.State.FAILED, reason=reason)
             counts["failed"] += 1
         else:

@@ -156,6 +156,15 @@ def test_the_task_reenqueues_itself_for_later_when_the_backend_can_wait(settings
     assert later.run_after >= before + timedelta(seconds=tasks.BATCH_SECONDS)
 
 
+def test_a_batch_costs_three_statements_an_email_whatever_its_size(django_assert_num_queries):
+    update = make_update(subject_ko="소식", body_ko="본문")
+    for language in ("en", "ko", "ja", "fr", "ko", "en"):
+        make_subscriber(update.petition, language=language)
+    updates.queue_deliveries(update=update)
+    with django_assert_num_queries(3 + 3 * 6):  # stale claims, the update, the list; then per email
+        assert tasks.deliver_update_batch(update_id=update.pk, limit=10)["sent"] == 6
+
+
 def test_unsubscribing_after_queuing_stops_the_email():
     update = make_update()
     signature = make_subscriber(update.petition)
