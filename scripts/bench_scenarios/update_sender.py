@@ -2,7 +2,9 @@
 
 Prints one JSON line: recipients queued per second, emails rendered and handed to SMTP per second,
 and the process's peak memory after a tenth of the sending and at the end (flat: it does not grow
-with the list, because deliveries are read and sent a batch at a time).
+with the list, because deliveries are read and sent a batch at a time). The signers are spread over
+the four languages and the update is written in English and Korean, so a quarter read it in Korean
+and the Japanese and French halves read the English text with their own footer.
 """
 
 import json
@@ -26,6 +28,9 @@ from petitions.models import ConsentWording, Petition, Signature, UpdateDelivery
 from petitions.services import updates  # noqa: E402
 
 
+LANGUAGES = ("en", "ko", "ja", "fr")
+
+
 def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -44,12 +49,15 @@ def main(count):
                 petition=petition, name=f"Bench {n}", email=f"u{n}-{stamp}@bench.invalid",
                 email_normalised=f"u{n}-{stamp}@bench.invalid", consent_wording=wording,
                 state=Signature.State.CONFIRMED, confirmed_at=now, keep_informed=True,
+                language=LANGUAGES[n % len(LANGUAGES)],
             )
             for n in range(start, min(start + 5000, count))
         )  # fmt: skip
     update = updates.create_update(
         petition=petition, subject="Bench update", body="A *bench* update.\n\n[Link](https://example.org/)."
     )
+    update.subject_ko, update.body_ko = "벤치 소식", "*벤치* 소식입니다.\n\n[링크](https://example.org/)."
+    update.save()
     started = time.monotonic()
     Petition.objects.filter(pk=petition.pk).exists()
     queued = updates.queue_deliveries(update=update)
