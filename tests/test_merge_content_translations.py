@@ -64,3 +64,27 @@ def test_the_committed_fixtures_carry_every_language_and_load(db):
 
     with translation.override("ja"):
         assert Statement.objects.get(pk=statements[0]["pk"]).title == statements[0]["fields"]["title_ja"]
+
+
+def test_every_translated_field_of_the_fixtures_is_filled_in_every_language():
+    """The article's whole content ships in all four languages: no registered field is left English-only."""
+    from django.apps import apps
+    from modeltranslation.translator import NotRegistered, translator
+
+    missing = []
+    for path in sorted((ROOT / "fixtures").glob("*.json")):
+        for obj in json.loads(path.read_text()):
+            try:
+                options = translator.get_options_for_model(apps.get_model(obj["model"]))
+            except NotRegistered:
+                continue
+            fields = obj["fields"]
+            for name in options.fields:
+                if not (fields.get(f"{name}_en") or fields.get(name)):
+                    continue  # nothing in English, nothing to translate
+                missing += [
+                    f"{path.name}: {obj['model']} {obj['pk']} {name}_{code}"
+                    for code in LANGUAGES[1:]
+                    if not fields.get(f"{name}_{code}")
+                ]
+    assert missing == []

@@ -67,3 +67,46 @@ def test_the_change_form_offers_every_language(editor_client):
     html = editor_client.get(reverse("admin:campaign_statement_change", args=[statement.pk])).text
     for language in ("en", "ko", "ja", "fr"):
         assert f'name="title_{language}"' in html
+
+
+def _translated_appeal(title, **demand_texts):
+    """An appeal translated into every language, with one demand translated as given."""
+    from campaign.models import Demand
+    from campaign.tests.factories import make_appeal
+
+    appeal = make_appeal(
+        title=title,
+        introduction="Intro.",
+        **{f"{f}_{c}": v for c in ("ko", "ja", "fr") for f, v in (("title", "T"), ("introduction", "I"))},
+        **{f"addressee_{c}": "Kim Jong-il" for c in ("ko", "ja", "fr")},
+    )
+    Demand.objects.create(appeal=appeal, position=1, text="Stop it.", **demand_texts)
+    return appeal
+
+
+def test_an_untranslated_inline_row_counts_against_its_parent(editor_client):
+    _translated_appeal("Demands translated", text_ko="중단하라.", text_ja="やめよ。", text_fr="Arrêtez.")
+    _translated_appeal("A demand in English only")
+    url = reverse("admin:campaign_appeal_changelist")
+    response = editor_client.get(url)
+    rows = {
+        obj.title: response.context["cl"].model_admin.missing_languages(obj)
+        for obj in response.context["cl"].result_list
+    }
+    assert rows == {"Demands translated": "—", "A demand in English only": "ko, ja, fr"}
+    filtered = editor_client.get(url, {"missing_language": "ja"})
+    assert [obj.title for obj in filtered.context["cl"].result_list] == ["A demand in English only"]
+
+
+def test_a_testimonys_untranslated_passage_shows_in_its_row(editor_client):
+    from testimonies.tests.factories import make_passage
+
+    testimony = make_testimony(**{f"summary_{c}": "S" for c in ("ko", "ja", "fr")})
+    make_passage(testimony, text_ko="구절", text_ja="一節")
+    response = editor_client.get(reverse("admin:testimonies_testimony_changelist"))
+    (row,) = response.context["cl"].result_list
+    assert response.context["cl"].model_admin.missing_languages(row) == "fr"
+    response = editor_client.get(
+        reverse("admin:testimonies_testimony_changelist"), {"missing_language": "fr"}
+    )
+    assert len(response.context["cl"].result_list) == 1

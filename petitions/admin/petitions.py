@@ -103,6 +103,11 @@ class PetitionAdmin(TranslatedAdmin):
     ]
     inlines = [ConsentWordingHistoryInline, NewConsentWordingInline]
 
+    def translated_inlines(self):
+        # The consent wordings are versions signers agreed to, never edited in place (a new one is
+        # added), so an old wording's missing language says nothing about what is left to translate.
+        return iter(())
+
     def save_model(self, request, obj, form, change):
         # Retention anonymises a petition closed without a closes_at date counting from here.
         if obj.state in CLOSED_STATES and obj.closed_at is None:
