@@ -6,6 +6,7 @@ defaults serve development on SQLite. Nothing else in the code base reads
 """
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -402,6 +403,11 @@ PETITION_RATE_BURST = env_int("PETITION_RATE_BURST", 5)  # signatures per IP a m
 PETITION_RATE_SUSTAINED = env_int("PETITION_RATE_SUSTAINED", 30)  # per IP an hour
 # A still-pending signer who signs again gets the email again at most this often.
 PETITION_RESEND_COOLDOWN = env_int("PETITION_RESEND_COOLDOWN", 300)  # seconds
+# Updates to supporters: at most this many emails a minute, so the mail provider's limits
+# and reputation hold when a list of a hundred thousand goes out.
+UPDATE_SEND_RATE = env_int("UPDATE_SEND_RATE", 600)
+# The mailto: of every update's List-Unsubscribe header [the address of DEFAULT_FROM_EMAIL].
+UPDATE_UNSUBSCRIBE_EMAIL = env("UPDATE_UNSUBSCRIBE_EMAIL", "") or parseaddr(DEFAULT_FROM_EMAIL)[1]
 PETITION_CONFIRM_MAX_AGE_DAYS = env_int("PETITION_CONFIRM_MAX_AGE_DAYS", 7)
 PETITION_PENDING_RETENTION_DAYS = env_int("PETITION_PENDING_RETENTION_DAYS", 7)
 PETITION_SUSPECTED_RETENTION_DAYS = env_int("PETITION_SUSPECTED_RETENTION_DAYS", 30)

@@ -14,6 +14,8 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("admin/", admin.site.urls),
     path("api/", include("petitions.api_urls")),
+    # The updates' List-Unsubscribe address: a one-click POST is answered here, not redirected.
+    path("", include("petitions.mail_urls")),
     # The language switcher's POST (Django's set_language: sets the cookie, goes to ?next in the new language).
     path("i18n/setlang/", set_language, name="set-language"),
 ]

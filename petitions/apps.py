@@ -5,4 +5,4 @@ class PetitionsConfig(AppConfig):
     name = "petitions"
     verbose_name = "Petitions"
     # Changes to these show on public pages: they invalidate the page cache (pagecache.invalidation).
-    page_cache_models = ("Petition", "ConsentWording")
+    page_cache_models = ("Petition", "ConsentWording", "Update")

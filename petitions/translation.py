@@ -8,7 +8,7 @@ of them and publish a new version, so that earlier signatures keep theirs.
 
 from modeltranslation.translator import TranslationOptions, register
 
-from petitions.models import ConsentWording, Petition
+from petitions.models import ConsentWording, Petition, Update
 
 
 @register(Petition)
@@ -19,3 +19,9 @@ class PetitionTranslation(TranslationOptions):
 @register(ConsentWording)
 class ConsentWordingTranslation(TranslationOptions):
     fields = ("text",)
+
+
+@register(Update)
+class UpdateTranslation(TranslationOptions):
+    # Each supporter reads it in their signature's language, else in English (Update.text_language).
+    fields = ("subject", "body")

@@ -1,24 +1,29 @@
-"""The petition's pages: sign, thanks, confirm, withdraw (the embedded form: petitions.embed)."""
+"""The petition's pages: sign, thanks, confirm, withdraw, unsubscribe, the updates' feed (the embedded
+form: petitions.embed)."""
 
+from collections import namedtuple
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.signing import BadSignature, SignatureExpired
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_countries import countries
 
 from coalition.models import Member
 from pagecache import cache_public_page, content_memo, do_not_store, restamp
-from petitions import pictures
+from petitions import markup, pictures
 from petitions.forms import FORM_SALT, ConfirmDetailsForm, SignatureForm
 from petitions.models import ConsentWording, Petition, Signature
-from petitions.services import addresses, confirming, counting, signing, tally, tokens
+from petitions.services import addresses, confirming, counting, signing, tally, tokens, updates
 
 
 def _see_other(to, *args, **kwargs):
@@ -29,6 +34,10 @@ def _see_other(to, *args, **kwargs):
         response = redirect(to, *args, **kwargs)
     response.status_code = 303
     return response
+
+
+FEED_ITEMS = 20
+PAGE_UPDATES = 10
 
 
 def _noindex(response):
@@ -122,6 +131,7 @@ def petition_detail(request, slug):
         "petition": petition,
         "count": counting.get_signature_count(petition=petition),
         "signers": counting.get_recent_signers(petition=petition),
+        "updates": shown_updates(_published_updates(petition), translation.get_language()),
         "form": form,
         # The share links carry the member the visitor came through.
         "share_ref": canonical_ref(request.GET.get("ref", "")) or "",
@@ -136,6 +146,13 @@ def _with_ref(url, form):
     """``url`` with ``?ref=`` of the member the signer came through, so the thanks page's share links carry it."""
     member = form.cleaned_data.get("ref")
     return f"{url}?{urlencode({'ref': member.slug})}" if member else url
+
+
+def _published_updates(petition, limit=PAGE_UPDATES):
+    """The newest published updates, read once per content version (sending one bumps it)."""
+    return content_memo(
+        ("petition-updates", petition.pk, limit), lambda: tuple(petition.updates.published()[:limit])
+    )
 
 
 def _sign(request, petition, consent_wording, form):
@@ -327,3 +344,101 @@ def member_figures(request, token):
 
 def _country_label(code):
     return countries.name(code) if code else gettext("Not given")
+
+
+@csrf_exempt  # RFC 8058: the one-click POST comes from a mail client, which has no CSRF token.
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token):
+    """GET: one button (mail scanners follow links). POST: unsubscribe at once, or subscribe again.
+
+    Outside the language prefixes (``petitions.mail_urls``): a mail client's one-click POST
+    (body ``List-Unsubscribe=One-Click``) gets a short 200 here, never a redirect. The page
+    is in the signature's language; its buttons are plain forms that come back to this
+    address (POST/redirect/GET), so it works without JavaScript. The signature and its count
+    stay; only the updates stop. The token never expires, and names the signature only.
+    """
+    try:
+        signature_id, petition_id = tokens.read_token(token=token, purpose="unsubscribe")
+    except BadSignature:
+        return _unsubscribe_invalid(request, status=400)
+    signature = (
+        Signature.objects.filter(pk=signature_id, petition_id=petition_id)
+        .select_related("petition")
+        .only("pk", "state", "language", "unsubscribed_at", "petition")
+        .first()
+    )
+    if signature is None or signature.state == Signature.State.WITHDRAWN:
+        return _unsubscribe_invalid(request, status=410)
+    language = (
+        signature.language if signature.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    )
+    with translation.override(language):
+        if request.method == "POST":
+            if request.POST.get("List-Unsubscribe") == "One-Click":
+                updates.unsubscribe_signature(signature_id=signature.pk)
+                response = HttpResponse(_("You are unsubscribed."), content_type="text/plain; charset=utf-8")
+                response["Content-Language"] = language
+                return _noindex(response)
+            if request.POST.get("action") == "subscribe":
+                updates.resubscribe_signature(signature_id=signature.pk)
+            else:
+                updates.unsubscribe_signature(signature_id=signature.pk)
+            return _see_other(request.path)
+        context = {"petition": signature.petition, "unsubscribed": signature.unsubscribed_at is not None}
+        response = render(request, "petitions/unsubscribe.html", context)
+    response["Content-Language"] = language
+    return _noindex(response)
+
+
+def _unsubscribe_invalid(request, status):
+    """A forged or dead link: in the visitor's language (there is no signature to read one from)."""
+    return _noindex(render(request, "petitions/unsubscribe_invalid.html", status=status))
+
+
+@require_http_methods(["GET", "HEAD"])
+@cache_public_page(public=True)
+def update_feed(request, slug):
+    """The petition's published updates as an Atom feed, in the page's language (else English)."""
+    petition = get_published_petition(slug)
+    language = translation.get_language()
+    feed = Atom1Feed(
+        title=_("%(title)s: updates") % {"title": petition.title},
+        link=_absolute(petition.get_absolute_url()),
+        description=_("News from the campaign about the petition “%(title)s”.") % {"title": petition.title},
+        feed_url=_absolute(request.path),
+        language=language,
+    )
+    for shown in shown_updates(_published_updates(petition, FEED_ITEMS), language):
+        link = _absolute(f"{petition.get_absolute_url()}#update-{shown.pk}")
+        feed.add_item(
+            title=shown.subject,
+            link=link,
+            description=markup.render_html(shown.body),
+            pubdate=shown.published_at,
+            unique_id=link,
+        )
+    response = HttpResponse(content_type=f"{feed.content_type}")
+    feed.write(response, "utf-8")
+    return response
+
+
+ShownUpdate = namedtuple("ShownUpdate", "pk published_at subject body language")
+
+
+def shown_updates(published, language):
+    """The updates a page in ``language`` shows, each in that language or else in English.
+
+    An update written in neither (say, only in Korean, on the French page) is left out.
+    """
+    shown = []
+    for update in published:
+        text_language = update.text_language(language)
+        if text_language is not None:
+            subject, body = update.text_in(text_language)
+            shown.append(ShownUpdate(update.pk, update.published_at, subject, body, text_language))
+    return shown
+
+
+def _absolute(path):
+    return f"{settings.SITE_URL}{path}"

@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_scenarios import data, pages, writes
+from bench_scenarios import data, pages, updates, writes
 from bench_scenarios.wrk import Unavailable, Wrk, ensure_wrk
 from ops import HOST, PYTHON, ROOT, log, start_log
 from ops.postgres import throwaway
@@ -253,6 +253,8 @@ class Bench:
             writes.confirmations(self, tokens_file)
         if self.wanted("weight"):
             pages.page_weight(self)
+        if self.wanted("updates"):
+            updates.updates(self)
 
     def save(self, started):
         rss = self.results.get("worker_peak_rss_kb") or {}
@@ -293,7 +295,7 @@ def main():
         "--only",
         metavar="PARTS",
         help="comma-separated parts to measure after the ceiling: pages, junk, csrf, flat, signing, "
-        "confirm, weight "
+        "confirm, weight, updates "
         "(for working on one figure; the full run, without --only, is the one to record)",
     )
     args = parser.parse_args()

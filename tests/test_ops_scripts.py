@@ -73,3 +73,20 @@ def test_response_cookies_and_headers_ignore_case():
     response = Response(200, [("Set-Cookie", "csrftoken=abc; Path=/"), ("content-type", "text/html")], b"")
     assert response.cookies() == {"csrftoken": "abc"}
     assert response.header("Content-Type") == "text/html"
+
+
+def test_the_bench_mail_sink_accepts_and_counts_messages():
+    import smtplib
+    import threading
+
+    from bench_scenarios.updates import Sink, SmtpSink
+
+    sink = Sink(("127.0.0.1", 0), SmtpSink)
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    try:
+        with smtplib.SMTP("127.0.0.1", sink.server_address[1], timeout=5) as client:
+            client.sendmail("a@example.org", ["b@example.org"], "Subject: one\r\n\r\nbody\r\n.dot\r\n")
+            client.sendmail("a@example.org", ["c@example.org"], "Subject: two\r\n\r\nbody\r\n")
+    finally:
+        sink.shutdown()
+    assert sink.messages == 2

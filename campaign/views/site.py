@@ -51,6 +51,7 @@ def robots_txt(request):
         "Disallow: /*petitions/*/confirm/",
         "Disallow: /*petitions/*/withdraw/",
         "Disallow: /*petitions/*/thanks/",
+        "Disallow: /unsubscribe/",
         f"Sitemap: {settings.SITE_URL}/sitemap.xml",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -1,9 +1,13 @@
-"""Signed tokens in the confirmation and withdrawal links (their own module: tasks and views both read them)."""
+"""Signed tokens in the confirmation, withdrawal and unsubscribe links (their own module: tasks and views both read them)."""
 
 from django.conf import settings
 from django.core import signing
 
-TOKEN_SALTS = {"confirm": "campaign.petition.confirm", "withdraw": "campaign.petition.withdraw"}
+TOKEN_SALTS = {
+    "confirm": "campaign.petition.confirm",
+    "withdraw": "campaign.petition.withdraw",
+    "unsubscribe": "campaign.petition.unsubscribe",
+}
 
 
 def make_token(*, signature, purpose):
@@ -15,8 +19,8 @@ def read_token(*, token, purpose, expired_ok=False):
     """``(signature_id, petition_id)`` from a token, or raise ``signing.BadSignature``.
 
     Confirm tokens expire after PETITION_CONFIRM_MAX_AGE_DAYS
-    (``signing.SignatureExpired``, a subclass); withdraw tokens never expire, since
-    a supporter may ask to be removed at any time.
+    (``signing.SignatureExpired``, a subclass); withdraw and unsubscribe tokens never
+    expire, since a supporter may ask to be removed or to hear no more at any time.
     """
     expires = purpose == "confirm" and not expired_ok
     max_age = settings.PETITION_CONFIRM_MAX_AGE_DAYS * 86400 if expires else None

@@ -3,6 +3,7 @@
 from django import template
 
 from coalition.models import Member
+from petitions.markup import render_html
 from petitions.models import Petition
 from petitions.services import counting, sharing, tally
 
@@ -55,3 +56,9 @@ def member_rankings(limit=20):
         if rows:
             rankings.append({"petition": petition, "rows": rows})
     return rankings
+
+
+@register.filter
+def update_html(source):
+    """``{{ update.body|update_html }}``: an update's safe markup as HTML paragraphs."""
+    return render_html(source)

@@ -83,3 +83,28 @@ def sign_data(petition, **overrides):
     }
     data.update(overrides)
     return data
+
+
+def make_update(petition=None, **overrides):
+    """A draft update (not sent) of ``petition``, or of a new petition, written in English.
+
+    ``subject``/``body`` set the English text; ``subject_ko`` … the translations.
+    """
+    from petitions.models import Update
+
+    fields = {
+        "petition": petition or make_petition(),
+        "subject_en": "The Council has answered",
+        "body_en": "The UN Human Rights Council *answered* today.\n\nRead it [on our site](https://example.org/news).",
+        "publish_on_petition": True,
+    }
+    for name in ("subject", "body"):
+        if name in overrides:
+            overrides[f"{name}_en"] = overrides.pop(name)
+    fields.update(overrides)
+    return Update.objects.create(**fields)
+
+
+def make_subscriber(petition=None, **overrides):
+    """A confirmed signature that opted in to updates."""
+    return make_signature(petition, state=Signature.State.CONFIRMED, keep_informed=True, **overrides)
