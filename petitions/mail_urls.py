@@ -7,10 +7,10 @@ signature's own language, which the view reads from the signature.
 
 from django.urls import path
 
-from petitions import views
+from petitions import update_pages
 
 app_name = "mail"
 
 urlpatterns = [
-    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("unsubscribe/<str:token>/", update_pages.unsubscribe, name="unsubscribe"),
 ]

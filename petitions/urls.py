@@ -1,6 +1,6 @@
 from django.urls import path
 
-from petitions import api, cards, embed, views
+from petitions import api, cards, embed, update_pages, views
 
 app_name = "petitions"
 
@@ -10,7 +10,7 @@ urlpatterns = [
     path("petitions/<slug:slug>/thanks/", views.petition_thanks, name="thanks"),
     path("petitions/<slug:slug>/confirm/<str:token>/", views.petition_confirm, name="confirm"),
     path("petitions/<slug:slug>/withdraw/<str:token>/", views.petition_withdraw, name="withdraw"),
-    path("petitions/<slug:slug>/updates/feed/", views.update_feed, name="update-feed"),
+    path("petitions/<slug:slug>/updates/feed/", update_pages.update_feed, name="update-feed"),
     path("petitions/<slug:slug>/countries/", api.petition_countries, name="countries"),
     path("petitions/<slug:slug>/card.png", cards.social_card, name="card"),
     # The embeddable petition for coalition members' sites, and the page that explains it.
