@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from petitions import markup, tasks
+from petitions import markup, update_mail
 from petitions.models import Signature, Update
 from petitions.services import updates
 from translations.admin import TranslatedAdmin
@@ -97,10 +97,10 @@ class UpdateAdmin(TranslatedAdmin):
             language=language,
         )
         try:
-            return tasks.build_update_message(
+            return update_mail.build_update_message(
                 update=update, signature=signature, to=request.user.email or None
             )
-        except tasks.NothingToRead:
+        except update_mail.NothingToRead:
             return None
 
     def preview_html_view(self, request, update_id):

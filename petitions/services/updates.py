@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from pagecache import bump_content_version
-from petitions import tasks
+from petitions import tasks, update_mail
 from petitions.models import Signature, Update, UpdateDelivery
 
 QUEUE_BATCH = 2000
@@ -120,7 +120,7 @@ def send_test_update(*, update, email, language=None):
     signature = Signature(
         pk=0, petition=update.petition, name="Test recipient", email=email, language=language or "en"
     )
-    tasks.build_update_message(update=update, signature=signature, to=email).send()
+    update_mail.build_update_message(update=update, signature=signature, to=email).send()
 
 
 def get_update_progress(*, update):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from petitions import tasks
+from petitions import update_mail
 from petitions.models import Update
 from petitions.services import tokens, updates
 from petitions.tests.factories import make_petition, make_signature, make_subscriber, make_update
@@ -34,7 +34,7 @@ def in_language(language, text):
 
 def send_all(update):
     updates.queue_deliveries(update=update)
-    tasks.deliver_update_batch(update_id=update.pk, limit=100)
+    update_mail.deliver_update_batch(update_id=update.pk, limit=100)
     return {message.to[0]: message for message in mail.outbox}
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from petitions import markup, tasks
+from petitions import markup, tasks, update_mail
 from petitions.models import Signature, UpdateDelivery
 from petitions.services import confirming, retention, tokens, updates
 from petitions.tests.factories import make_petition, make_signature, make_subscriber, make_update
@@ -136,7 +136,7 @@ def test_a_batch_sends_at_most_the_rate_allows(settings):
     for _ in range(5):
         make_subscriber(update.petition)
     updates.queue_deliveries(update=update)
-    counts = tasks.deliver_update_batch(update_id=update.pk, limit=tasks.update_batch_size())
+    counts = update_mail.deliver_update_batch(update_id=update.pk, limit=update_mail.update_batch_size())
     assert counts["sent"] == 2 and len(mail.outbox) == 2
 
 
@@ -153,7 +153,7 @@ def test_the_task_reenqueues_itself_for_later_when_the_backend_can_wait(settings
     assert tasks.send_update_batch.call(update.pk) == 1
     (later,) = DBTaskResult.objects.all()
     assert later.args_kwargs["args"] == [update.pk]
-    assert later.run_after >= before + timedelta(seconds=tasks.BATCH_SECONDS)
+    assert later.run_after >= before + timedelta(seconds=update_mail.BATCH_SECONDS)
 
 
 def test_a_batch_costs_three_statements_an_email_whatever_its_size(django_assert_num_queries):
@@ -162,7 +162,7 @@ def test_a_batch_costs_three_statements_an_email_whatever_its_size(django_assert
         make_subscriber(update.petition, language=language)
     updates.queue_deliveries(update=update)
     with django_assert_num_queries(3 + 3 * 6):  # stale claims, the update, the list; then per email
-        assert tasks.deliver_update_batch(update_id=update.pk, limit=10)["sent"] == 6
+        assert update_mail.deliver_update_batch(update_id=update.pk, limit=10)["sent"] == 6
 
 
 def test_unsubscribing_after_queuing_stops_the_email():
@@ -170,7 +170,7 @@ def test_unsubscribing_after_queuing_stops_the_email():
     signature = make_subscriber(update.petition)
     updates.queue_deliveries(update=update)
     updates.unsubscribe_signature(signature_id=signature.pk)
-    tasks.deliver_update_batch(update_id=update.pk, limit=10)
+    update_mail.deliver_update_batch(update_id=update.pk, limit=10)
     assert mail.outbox == []
     assert update.deliveries.get().reason == "no longer a recipient"
 
@@ -195,14 +195,16 @@ def test_a_killed_worker_resumes_where_it_stopped_and_sends_nobody_twice(monkeyp
 
     monkeypatch.setattr(mail.backends.locmem.EmailBackend, "send_messages", send_then_die)
     with pytest.raises(KilledWorker):
-        tasks.deliver_update_batch(update_id=update.pk, limit=10)
+        update_mail.deliver_update_batch(update_id=update.pk, limit=10)
     states = sorted(update.deliveries.values_list("state", flat=True))
     assert states == ["queued", "queued", "sending", "sent"]
 
     # The worker restarts (reap_tasks queues the task again) while the claim is still fresh …
-    tasks.deliver_update_batch(update_id=update.pk, limit=10)
+    update_mail.deliver_update_batch(update_id=update.pk, limit=10)
     # … and once the claim is stale, the interrupted one is given up rather than sent twice.
-    tasks.deliver_update_batch(update_id=update.pk, limit=10, now=timezone.now() + tasks.STALE_CLAIM * 2)
+    update_mail.deliver_update_batch(
+        update_id=update.pk, limit=10, now=timezone.now() + update_mail.STALE_CLAIM * 2
+    )
     assert len(handed_over) == 4 and len(set(handed_over)) == 4
     assert sorted(update.deliveries.values_list("state", flat=True)) == ["failed", "sent", "sent", "sent"]
     assert update.deliveries.get(state="failed").reason.startswith("interrupted")
@@ -215,7 +217,7 @@ def test_two_workers_never_claim_the_same_delivery():
     delivery = update.deliveries.get()
     claim = UpdateDelivery.objects.filter(pk=delivery.pk, state=UpdateDelivery.State.QUEUED)
     assert claim.update(state=UpdateDelivery.State.SENDING) == 1
-    tasks.deliver_update_batch(update_id=update.pk, limit=10)  # the other worker finds nothing queued
+    update_mail.deliver_update_batch(update_id=update.pk, limit=10)  # the other worker finds nothing queued
     assert mail.outbox == []
 
 
@@ -234,7 +236,7 @@ def test_a_permanent_refusal_marks_the_address_undeliverable_and_logs_no_address
         monkeypatch,
         smtplib.SMTPRecipientsRefused({"gone@example.org": (550, b"5.1.1 <gone@example.org> unknown")}),
     )
-    tasks.deliver_update_batch(update_id=update.pk, limit=10)
+    update_mail.deliver_update_batch(update_id=update.pk, limit=10)
     signature.refresh_from_db()
     assert signature.undeliverable_at is not None
     delivery = update.deliveries.get()
@@ -249,7 +251,7 @@ def test_a_server_failure_requeues_the_delivery_and_stops_the_batch(monkeypatch)
     make_subscriber(update.petition)
     updates.queue_deliveries(update=update)
     refuse_with(monkeypatch, ConnectionRefusedError())
-    counts = tasks.deliver_update_batch(update_id=update.pk, limit=10)
+    counts = update_mail.deliver_update_batch(update_id=update.pk, limit=10)
     assert counts["retry"] is True
     assert sorted(update.deliveries.values_list("state", "attempts")) == [("queued", 0), ("queued", 1)]
 
@@ -274,7 +276,7 @@ def sent_email():
     update = make_update()
     signature = make_subscriber(update.petition, name="Kim Min-ji")
     updates.queue_deliveries(update=update)
-    tasks.deliver_update_batch(update_id=update.pk, limit=10)
+    update_mail.deliver_update_batch(update_id=update.pk, limit=10)
     (message,) = mail.outbox
     return message, signature
 
@@ -422,7 +424,7 @@ def test_two_workers_at_once_send_each_email_once(postgresql, at_once):
     for _ in range(20):
         make_subscriber(update.petition)
     updates.queue_deliveries(update=update)
-    errors = at_once(4, lambda n: tasks.deliver_update_batch(update_id=update.pk, limit=20))
+    errors = at_once(4, lambda n: update_mail.deliver_update_batch(update_id=update.pk, limit=20))
     assert errors == []
     recipients = [message.to[0] for message in mail.outbox]
     assert len(recipients) == 20 and len(set(recipients)) == 20

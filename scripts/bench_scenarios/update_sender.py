@@ -23,7 +23,7 @@ django.setup()
 
 from django.utils import timezone  # noqa: E402
 
-from petitions import tasks  # noqa: E402
+from petitions import update_mail  # noqa: E402
 from petitions.models import ConsentWording, Petition, Signature, UpdateDelivery  # noqa: E402
 from petitions.services import updates  # noqa: E402
 
@@ -64,7 +64,7 @@ def main(count):
     started = time.monotonic()
     sent, tenth_peak = 0, None
     while True:
-        counts = tasks.deliver_update_batch(update_id=update.pk, limit=1000)
+        counts = update_mail.deliver_update_batch(update_id=update.pk, limit=1000)
         sent += counts["sent"]
         if tenth_peak is None and sent >= count / 10:
             tenth_peak = peak_mb()
