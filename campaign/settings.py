@@ -2,10 +2,9 @@
 
 Every value comes from the environment (see README and .env.example); the
 defaults serve development on SQLite. Nothing else in the code base reads
-``os.environ``.
+``os.environ`` but the typed readers this module uses (``campaign.environment``).
 """
 
-import os
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -20,54 +19,10 @@ from campaign.config import (
     passkey_relying_party,
     refuse_placeholder,
 )
+from campaign.environment import env, env_bool, env_int, env_list, required, secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
-
-
-def env(name, default=None):
-    return os.environ.get(name, default)
-
-
-def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name, default):
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
-
-
-def env_list(name, default=""):
-    return [item.strip() for item in env(name, default).split(",") if item.strip()]
-
-
-def required(name, dev_default):
-    """A secret that development may default but production must set."""
-    value = env(name)
-    if value:
-        return value
-    if DEBUG:
-        return dev_default
-    raise ImproperlyConfigured(
-        f"The {name} environment variable is required when DEBUG is off. "
-        "See the README's configuration table."
-    )
-
-
-def secret(name, dev_default):
-    """A required secret that is not one of the placeholders from .env.example."""
-    value = required(name, dev_default)
-    refuse_placeholder(name, value)
-    return value
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -364,9 +319,8 @@ if env("SECURE_PROXY_SSL_HEADER"):
     # e.g. "HTTP_X_FORWARDED_PROTO,https" behind a TLS-terminating proxy.
     SECURE_PROXY_SSL_HEADER = tuple(env_list("SECURE_PROXY_SSL_HEADER"))
 
-# Requests larger than this are refused before they are read into memory: a
-# Content-Length above it (plus a small margin) gets a 413 from
-# campaign.middleware outside the admin; Django answers 400 for the rest.
+# Larger requests are refused before they are read: a Content-Length above it (plus a margin)
+# gets a 413 from campaign.middleware outside the admin; Django answers 400 for the rest.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
@@ -379,12 +333,7 @@ SECURE_CSP = content_security_policy(analytics_script_url=ANALYTICS_SCRIPT_URL)
 # members' websites (their origins) and by these, comma-separated, e.g. a member's second site.
 # Every other page keeps frame-ancestors 'none' and X-Frame-Options: DENY.
 EMBED_EXTRA_ORIGINS = embed_extra_origins(env_list("EMBED_EXTRA_ORIGINS"))
-
-
-# Crispy forms ---------------------------------------------------------------
-
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
+CRISPY_ALLOWED_TEMPLATE_PACKS = CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 
 # Petition -------------------------------------------------------------------
@@ -417,15 +366,13 @@ STAFF_LOG_RETENTION_DAYS = env_int("STAFF_LOG_RETENTION_DAYS", 730)
 # Finished background task results (a failed send's traceback among them).
 TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 14)
 
-# The social card (og:image) of a petition is drawn with this font; empty: the first of
-# petitions.cards.FONT_CANDIDATES found (Noto Sans CJK from fonts-noto-cjk, then DejaVu Sans).
+# The social card's font; empty: the first of petitions.cards.FONT_CANDIDATES found.
 SOCIAL_CARD_FONT = env("SOCIAL_CARD_FONT", "")
 # A card shows the count: it is drawn again at most this often (seconds).
 SOCIAL_CARD_SECONDS = env_int("SOCIAL_CARD_SECONDS", 300)
 
-# Anonymous pages are cached in the shared cache for at most this long (see
-# the pagecache package); 0 switches the page cache off, the default in
-# development so that template edits show at once.
+# Anonymous pages are cached in the shared cache for at most this long (pagecache/);
+# 0 switches the page cache off, the default in development (template edits show at once).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 60)
 # Each process also keeps its own copies of the pages, and reads the shared
 # content version (bumped by every staff edit) at most this often: a change

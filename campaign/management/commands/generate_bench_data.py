@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from campaign.management.postgres_load import drop_indexes_and_constraints
 from coalition.models import Member
 from pagecache import bump_content_version
 from petitions.models import ConsentWording, Petition, Signature
@@ -279,7 +280,7 @@ class Command(BaseCommand):
             return
         table = Signature._meta.db_table
         with transaction.atomic(), connection.cursor() as cursor:
-            rebuilt = _drop_indexes_and_constraints(cursor, table) if count >= REBUILD_FROM else []
+            rebuilt = drop_indexes_and_constraints(cursor, table) if count >= REBUILD_FROM else []
             started = time.monotonic()
             # The rows are made inside PostgreSQL from generate_series: nothing
             # crosses the socket but the statement, and no Python runs per row.
@@ -322,39 +323,6 @@ def make_confirm_token(signature):
     from petitions.services import tokens
 
     return tokens.make_token(signature=signature, purpose="confirm")
-
-
-def _drop_indexes_and_constraints(cursor, table):
-    """Drop the table's secondary indexes, unique and foreign-key constraints; return how to rebuild them.
-
-    Loading a million rows and then building each index in one sort is several
-    times faster than updating eight indexes and queueing three deferred
-    foreign-key checks per row. Called inside the loading transaction, so a
-    failure leaves the table as it was.
-    """
-    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-    # Deferred checks still pending in this transaction would block ALTER TABLE.
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute(
-        "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC",
-        [table],
-    )
-    constraints = cursor.fetchall()
-    cursor.execute(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s "
-        "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
-        [table, table],
-    )
-    indexes = cursor.fetchall()
-    for name, _kind, _definition in constraints:
-        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-    for name, _definition in indexes:
-        cursor.execute(f'DROP INDEX "{name}"')
-    # Indexes first, then unique constraints, then foreign keys (checked in one pass each).
-    return [definition for _name, definition in indexes] + [
-        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, _kind, definition in constraints
-    ]
 
 
 def _insert_select(petition, wording, member_ids, start, count, domain, state):
