@@ -51,6 +51,9 @@ def set_up(cluster):
     manage("shell", "-c", CREATE_PETITION, env=env)
     staff = env | {"DJANGO_SUPERUSER_PASSWORD": scenarios.STAFF_PASSWORD}
     manage("createsuperuser", "--no-input", "--username", "staff", "--email", "staff@example.org", env=staff)
+    # The admin wants a second factor: one recovery code, as staff would get from `addstatictoken`.
+    manage("addstatictoken", "--token", scenarios.STAFF_TOKEN, "staff", env=env)
+    scenarios.RUN.max_age = int(env["PETITION_COUNT_MAX_AGE"])
     for node in cluster.nodes:  # first: Redis and PgBouncer listen on the veth pairs' outer ends
         node.create()
     cluster.start_redis()
