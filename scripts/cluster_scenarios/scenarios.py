@@ -37,7 +37,8 @@ def query(sql, params=None):
     """SQL on PostgreSQL itself (not through PgBouncer)."""
     with psycopg.connect(host=HOST, port=RUN.cluster.pg.port, user=DB["user"], password=DB["password"],
                          dbname=DB["database"], autocommit=True) as conn:  # fmt: skip
-        return conn.execute(sql, params).fetchall()
+        cursor = conn.execute(sql, params)
+        return cursor.fetchall() if cursor.description else cursor.rowcount
 
 
 def through_nginx(source=None):
