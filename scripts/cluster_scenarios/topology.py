@@ -99,11 +99,13 @@ class Node:
             "WEB_WORKERS": str(self.cluster.web_workers),
         }
         if worker:
-            reap, work = unit_commands("campaign-worker.service", env)
-            run(["ip", "netns", "exec", self.ns, *reap], env=env)  # the unit's ExecStartPre
+            reap, work = (shlex.join(command) for command in unit_commands("campaign-worker.service", env))
+            # As systemd runs the unit: ExecStartPre (the reaper) before each start, and Restart=always
+            # with RestartSec=2 (the worker exits when PostgreSQL goes away under it).
             self.worker = Process(
-                ["ip", "netns", "exec", self.ns, *work], VAR / f"{self.name}-worker.log", env
-            )
+                ["ip", "netns", "exec", self.ns, "sh", "-c", f"while :; do {reap} && {work}; sleep 2; done"],
+                VAR / f"{self.name}-worker.log", env,
+            )  # fmt: skip
         if not web:
             return None
         (serve,) = unit_commands("campaign-web.service", env)
