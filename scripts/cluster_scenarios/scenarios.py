@@ -276,7 +276,12 @@ def scenario_4_node_lost():
     resent = _resend_unsent(prefix, emails)
     if resent:
         emails = _emails_per_address(prefix)
-    graceful = _graceful_stop(a)
+    unemailed = sorted(set(rows) - set(emails))
+    unemailed_states = dict(query(
+        "SELECT state, count(*) FROM campaign_signature WHERE email = ANY(%s) GROUP BY state", [unemailed]))  # fmt: skip
+    kill_outcomes = Counter(ledger[address][0] for address in errors)
+    graceful_outcomes = _graceful_stop(a)
+    graceful = sum(graceful_outcomes.values())
     ok = (
         not lost
         and not duplicates
@@ -287,7 +292,8 @@ def scenario_4_node_lost():
     record("4 node killed", "PASS" if ok else "FAIL", signatures=len(addresses), seconds=round(seconds),
            per_second=round(len(addresses) / seconds), errors=len(errors), after_retry_rows=len(rows),
            lost=len(lost), duplicate_rows=duplicates, emails_not_one=sum(1 for v in emails.values() if v != 1),
-           claimed_unsent_resent=resent, without_email=len(rows) - len(emails), graceful_errors=graceful)  # fmt: skip
+           claimed_unsent_resent=resent, without_email=len(rows) - len(emails), without_email_states=unemailed_states,
+           kill_errors=dict(kill_outcomes), graceful_errors=graceful, graceful_outcomes=dict(graceful_outcomes))  # fmt: skip
 
 
 def _resend_unsent(prefix, emails):
@@ -338,7 +344,7 @@ def _graceful_stop(node):
     ledger = _sign_many(addresses, during=drain_and_stop)
     node.start(worker=False)
     RUN.cluster.drain()  # back in the upstream
-    return sum(1 for outcome, _ in ledger.values() if outcome != "signed")
+    return Counter(outcome for outcome, _ in ledger.values() if outcome != "signed")
 
 
 def _until_ok(c, wait=30):
