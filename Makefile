@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run setup test lint fmt bench audit audit-deps reliability cluster cluster-test clean node_modules
+.PHONY: help run setup test lint fmt bench audit audit-deps lock reliability cluster cluster-test clean node_modules
 
 help: ## List the targets
 	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -21,8 +21,9 @@ $(PY):
 	if [ -z "$$interp" ]; then echo "error: Python $(PYTHON_VERSION) is needed (see .python-version); install it, e.g. 'pyenv install $(PYTHON_VERSION)'." >&2; exit 1; fi; \
 	echo "Creating $(VENV) with $$interp"; $$interp -m venv $(VENV)
 
+# The locks hold every package, transitive ones included, each with its hashes: pip refuses anything else.
 $(STAMP): $(PY) requirements.txt requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt -r requirements-dev.txt
 	@touch $(STAMP)
 
 setup: $(STAMP) ## Create the virtual environment and install the dependencies
@@ -57,6 +58,12 @@ fmt: setup ## Format code and templates
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/djhtml $$(git ls-files 'templates/*.html' '*/templates/*.html') || true
+
+# Resolved against PyPI alone (not this machine's local wheel folders), so the hashes are PyPI's.
+LOCK := PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras
+lock: setup ## Re-resolve requirements*.in into the hash-pinned locks requirements*.txt (pip-compile)
+	$(LOCK) requirements.in -o requirements.txt
+	$(LOCK) requirements-dev.in -o requirements-dev.txt
 
 audit-deps: setup ## Known vulnerabilities in the pinned requirements (pip-audit with PyPI's advisories)
 	bash scripts/audit_deps.sh

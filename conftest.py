@@ -13,6 +13,17 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _english_to_begin_with():
+    # A request activates its language in the thread and nothing deactivates it:
+    # without this, a test would build its content in the last test's language.
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # The shared cache (cached pages, counts, rate limits) outlives a test's
     # rolled-back transaction; each test starts with it empty.

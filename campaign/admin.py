@@ -2,11 +2,14 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from django_otp_webauthn.admin import WebAuthnCredentialAdmin
+from django_otp_webauthn.models import WebAuthnCredential
 
 from campaign.models import Appeal, Campaign, Contact, Demand, KeyFact, Milestone, Statement
+from translations.admin import TranslatedAdmin, TranslationTabularInline
 
 
-class KeyFactInline(admin.TabularInline):
+class KeyFactInline(TranslationTabularInline):
     model = KeyFact
     extra = 0
     fields = ["position", "figure", "label"]
@@ -14,14 +17,14 @@ class KeyFactInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(TranslatedAdmin):
     list_display = ["name", "short_name", "is_current", "updated_at"]
     list_filter = ["is_current"]
     search_fields = ["name", "short_name", "objective"]
     inlines = [KeyFactInline]
 
 
-class DemandInline(admin.TabularInline):
+class DemandInline(TranslationTabularInline):
     model = Demand
     extra = 1
     fields = ["position", "text"]
@@ -29,7 +32,7 @@ class DemandInline(admin.TabularInline):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(TranslatedAdmin):
     list_display = [
         "title",
         "issuer",
@@ -64,7 +67,7 @@ class AppealAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(TranslatedAdmin):
     list_display = ["title", "date_display", "place", "is_published"]
     list_filter = ["is_published", "date_precision"]
     search_fields = ["title", "place", "description"]
@@ -78,7 +81,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(admin.ModelAdmin):
+class StatementAdmin(TranslatedAdmin):
     list_display = ["title", "author", "organisation", "date", "is_published"]
     list_filter = ["is_published", "organisation"]
     search_fields = ["title", "author", "organisation", "summary", "body"]
@@ -99,7 +102,7 @@ class StatementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(TranslatedAdmin):
     list_display = ["name", "phone", "email", "is_current", "updated_at"]
     list_filter = ["is_current"]
     search_fields = ["name", "address", "email"]
@@ -108,3 +111,8 @@ class ContactAdmin(admin.ModelAdmin):
         ("Reach us", {"fields": ["phone", "fax", "email", "website"]}),
         ("Social media", {"fields": ["facebook_url", "twitter_url", "youtube_url"]}),
     ]
+
+
+# Staff passkeys (django-otp-webauthn registers no admin of its own): a superuser removes a
+# lost one here, as with the TOTP and recovery-code devices.
+admin.site.register(WebAuthnCredential, WebAuthnCredentialAdmin)

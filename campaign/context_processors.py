@@ -1,7 +1,10 @@
 from django.conf import settings
+from django.urls import translate_url
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
 from campaign.consent import consent_from_request
+from translations.urls import without_language_prefix
 
 
 def _current_contact():
@@ -13,6 +16,22 @@ def _current_contact():
 def _address_holds_token(request):
     match = getattr(request, "resolver_match", None)
     return match is not None and "token" in match.kwargs
+
+
+def _language_versions(request):
+    """This page in each language: code, name in itself, path, Open Graph locale, and whether current."""
+    path = request.get_full_path()
+    current = translation.get_language()
+    return [
+        {
+            "code": code,
+            "name": settings.LANGUAGE_NATIVE_NAMES[code],
+            "path": translate_url(path, code),
+            "og_locale": settings.LANGUAGE_OG_LOCALES[code],
+            "current": code == current,
+        }
+        for code, _ in settings.LANGUAGES
+    ]
 
 
 def site(request):
@@ -36,4 +55,9 @@ def site(request):
             if consent == "accepted" and not _address_holds_token(request)
             else ""
         ),
+        # The language switcher and the hreflang alternates (no query: URLs resolve in memory).
+        "language_versions": SimpleLazyObject(lambda: _language_versions(request)),
+        # The unprefixed address: it redirects each visitor to their language (hreflang x-default).
+        "x_default_path": SimpleLazyObject(lambda: without_language_prefix(request.get_full_path())),
+        "og_locale": settings.LANGUAGE_OG_LOCALES.get(translation.get_language(), "en_GB"),
     }

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import HttpResponse
 from django.template import loader
+from django.utils import translation
 
 # Room for multipart boundaries and headers on top of the form data itself.
 BODY_MARGIN = 16 * 1024
@@ -33,6 +34,9 @@ class RequestSizeLimitMiddleware:
 
 
 def payload_too_large(request):
+    # Refused before LocaleMiddleware runs: the page's language from the request itself
+    # (the prefix, the cookie, Accept-Language), not whatever the thread served last.
+    translation.activate(translation.get_language_from_request(request, check_path=True))
     context = {"limit_kb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024}
     try:
         body = loader.render_to_string("413.html", context, request=request)

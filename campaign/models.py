@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.formats import date_format
 
 
 class PublishedQuerySet(models.QuerySet):
@@ -27,11 +28,12 @@ class DatedMixin(models.Model):
     def date_display(self):
         if self.date is None:
             return ""
+        # In the page's language: 9 December 2011, 2011년 12월 9일, 2011年12月9日, 9 décembre 2011.
         if self.date_precision == DatePrecision.YEAR:
-            return self.date.strftime("%Y")
+            return str(self.date.year)
         if self.date_precision == DatePrecision.MONTH:
-            return self.date.strftime("%B %Y")
-        return f"{self.date.day} {self.date.strftime('%B %Y')}"
+            return date_format(self.date, "YEAR_MONTH_FORMAT")
+        return date_format(self.date, "DATE_FORMAT")
 
     @property
     def date_iso(self):

@@ -7,10 +7,17 @@ defaults serve development on SQLite. Nothing else in the code base reads
 
 import os
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.csp import CSP
+
+from campaign.config import (
+    content_security_policy,
+    parse_cache_url,
+    parse_database_url,
+    parse_email_url,
+    passkey_relying_party,
+    refuse_placeholder,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -54,23 +61,11 @@ def required(name, dev_default):
     )
 
 
-# The example values in .env.example: a deployment that copied them has no secret at all.
-PLACEHOLDER_SECRETS = {"change-me-to-a-long-random-string", "change-me-to-another-long-random-string"}
-
-
 def secret(name, dev_default):
     """A required secret that is not one of the placeholders from .env.example."""
     value = required(name, dev_default)
     refuse_placeholder(name, value)
     return value
-
-
-def refuse_placeholder(name, value):
-    if value in PLACEHOLDER_SECRETS:
-        raise ImproperlyConfigured(
-            f"{name} is still the example value from .env.example: set a long random secret "
-            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')."
-        )
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -97,6 +92,8 @@ SITE_NAME = env("SITE_NAME", "International Coalition to Stop Crimes Against Hum
 API_IDENTIFIER_PREFIX = env("API_IDENTIFIER_PREFIX", "icnk")
 
 INSTALLED_APPS = [
+    # modeltranslation before the admin, so its translated fields show in the admin forms.
+    "modeltranslation",
     # Django's admin with the site that demands a second factor (campaign.staff.site).
     "campaign.staff.apps.StaffAdminConfig",
     "django.contrib.auth",
@@ -113,7 +110,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "pagecache",
+    "translations",
     "campaign",
     "petitions",
     "coalition",
@@ -134,6 +133,12 @@ MIDDLEWARE = [
     # WhiteNoise next: static files skip sessions, CSRF and the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the URL prefix (/ko/…), else the language cookie, then
+    # Accept-Language, then LANGUAGE_CODE. After the session (it used to read the
+    # session, and third-party code may still expect that order) and before
+    # CommonMiddleware, so that APPEND_SLASH tries the language-prefixed path and
+    # an old unprefixed URL is redirected to /<lang>/… instead of ending in a 404.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -179,126 +184,35 @@ TEMPLATES = [
 # Database -------------------------------------------------------------------
 
 
-def parse_database_url(url):
-    parts = urlsplit(url)
-    if parts.scheme in {"sqlite", "sqlite3"}:
-        # sqlite:///relative/path or sqlite:////absolute/path
-        path = unquote(parts.path)[1:] if parts.path.startswith("/") else unquote(parts.path)
-        name = Path(path) if Path(path).is_absolute() else BASE_DIR / path
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": name,
-            "OPTIONS": {
-                # WAL and immediate transactions let several processes write
-                # without "database is locked" errors in development.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
-        }
-    if parts.scheme in {"postgres", "postgresql", "pgsql"}:
-        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-        pool_min = int(query.pop("pool_min", env_int("DATABASE_POOL_MIN", 1)))
-        pool_max = int(query.pop("pool_max", env_int("DATABASE_POOL_MAX", 8)))
-        test_name = query.pop("test_name", None)
-        options = dict(query)
-        if pool_max > 0:
-            # psycopg's pool replaces persistent connections (CONN_MAX_AGE stays 0).
-            # timeout: how long a request waits for a connection before an error (a 503
-            # page); short, so visitors are not left hanging while the database is down.
-            options["pool"] = {
-                "min_size": pool_min,
-                "max_size": pool_max,
-                "timeout": env_int("DATABASE_POOL_TIMEOUT", 5),
-            }
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": unquote(parts.path.lstrip("/")),
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
-            "OPTIONS": options,
-            "CONN_MAX_AGE": 0,
-            "CONN_HEALTH_CHECKS": False,
-            # PgBouncer in transaction pooling mode hands each transaction to any server
-            # connection, so a named cursor (which lives in one) cannot be used there.
-            "DISABLE_SERVER_SIDE_CURSORS": env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False),
-            # ?test_name=… lets parallel test runs use separate test databases.
-            "TEST": {"NAME": test_name},
-        }
-    raise ImproperlyConfigured(f"DATABASE_URL scheme {parts.scheme!r} is not supported.")
-
-
 DATABASE_URL = env("DATABASE_URL")
 if not DATABASE_URL:
     # The development default: a SQLite file in the git-ignored var/ folder.
     VAR_DIR.mkdir(exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-DATABASES = {"default": parse_database_url(DATABASE_URL)}
+DATABASES = {
+    "default": parse_database_url(
+        DATABASE_URL,
+        base_dir=BASE_DIR,
+        pool_min=env_int("DATABASE_POOL_MIN", 1),
+        pool_max=env_int("DATABASE_POOL_MAX", 8),
+        # How long a request waits for a connection before the 503 page.
+        pool_timeout=env_int("DATABASE_POOL_TIMEOUT", 5),
+        # Off behind PgBouncer in transaction pooling mode.
+        server_side_cursors=not env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False),
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 # Cache (shared by every process: rate limits, counts, cached pages) --------
 
 
-def parse_cache_url(url):
-    parts = urlsplit(url)
-    if parts.scheme in {"db", "database"}:
-        return {
-            "BACKEND": "campaign.dbcache.DatabaseCache",  # Django's, with an atomic incr()
-            "LOCATION": parts.netloc or parts.path.strip("/") or "django_cache",
-            "OPTIONS": {"MAX_ENTRIES": 20000},
-        }
-    if parts.scheme in {"redis", "rediss"}:
-        # Short socket timeouts: a Redis that is down or unreachable gives the visitor
-        # the 503 page within a second or two, instead of holding a web worker.
-        timeout = env_int("CACHE_TIMEOUT", 2)
-        return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
-        }
-    if parts.scheme == "locmem":
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": parts.netloc}
-    if parts.scheme == "dummy":
-        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    raise ImproperlyConfigured(f"CACHE_URL scheme {parts.scheme!r} is not supported.")
-
-
-CACHES = {"default": parse_cache_url(env("CACHE_URL", "db://django_cache"))}
+CACHES = {
+    "default": parse_cache_url(env("CACHE_URL", "db://django_cache"), timeout=env_int("CACHE_TIMEOUT", 2))
+}
 
 
 # Email ----------------------------------------------------------------------
-
-
-def parse_email_url(url):
-    parts = urlsplit(url)
-    scheme = parts.scheme
-    if scheme in {"smtp", "smtps", "submission"}:
-        query = {key: values[-1].lower() for key, values in parse_qs(parts.query).items()}
-        options = {
-            "host": parts.hostname or "localhost",
-            "port": parts.port or (465 if scheme == "smtps" else 587 if scheme == "submission" else 25),
-            "username": unquote(parts.username or ""),
-            "password": unquote(parts.password or ""),
-            "use_ssl": scheme == "smtps" or query.get("ssl") in {"1", "true", "yes"},
-            "use_tls": scheme == "submission" or query.get("tls") in {"1", "true", "yes"},
-            "timeout": int(query.get("timeout", 10)),
-        }
-        return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
-    if scheme == "file":
-        return {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "OPTIONS": {"file_path": unquote(parts.path)},
-        }
-    if scheme == "console":
-        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    if scheme == "locmem":
-        return {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
-    if scheme == "dummy":
-        return {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
-    raise ImproperlyConfigured(f"EMAIL_URL scheme {scheme!r} is not supported.")
 
 
 # Development writes mail to files; production must name its mail server, or no confirmation
@@ -357,13 +271,50 @@ AXES_USERNAME_FAILURE_LIMIT = env_int("AXES_USERNAME_FAILURE_LIMIT", 50)
 STAFF_SESSION_SECONDS = env_int("STAFF_SESSION_SECONDS", 8 * 60 * 60)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "ICNK campaign")
 
+# Passkeys (WebAuthn, django-otp-webauthn) as a second factor, never instead of the password.
+# A passkey is bound to its relying party ID, the host of SITE_URL: moving the site to another
+# domain means every staff member registers their passkey again. WebAuthn needs a secure
+# context, so on a plain-http SITE_URL (development, tests) passkeys work at http://localhost
+# on the same port only.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_RP_ID, OTP_WEBAUTHN_ALLOWED_ORIGINS = passkey_relying_party(site_url=SITE_URL)
+
 
 # Internationalisation ------------------------------------------------------
 
-LANGUAGE_CODE = "en-gb"
+# The coalition's languages. English is the source language of every text;
+# it is written and dated the British way (campaign/formats/en/formats.py).
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("ko", "Korean"),
+    ("ja", "Japanese"),
+    ("fr", "French"),
+]
+# Each language named in itself, for the switcher and hreflang titles.
+LANGUAGE_NATIVE_NAMES = {"en": "English", "ko": "한국어", "ja": "日本語", "fr": "Français"}
+# Open Graph wants a territory: the coalition's own countries.
+LANGUAGE_OG_LOCALES = {"en": "en_GB", "ko": "ko_KR", "ja": "ja_JP", "fr": "fr_FR"}
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django's own formats, except English's dates (9 December 2011, not December 9, 2011).
+FORMAT_MODULE_PATH = ["campaign.formats"]
+# 10,000 in English, 10 000 in French, from each language's format file.
+USE_THOUSAND_SEPARATOR = True
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The language switcher's cookie lasts a year, like the cookie choice; it is
+# strictly necessary (it only remembers a choice the visitor made).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+
+# django-modeltranslation: English is the source; a field missing in the page's
+# language falls back to English (the page then says so, see translations/).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "ko", "ja", "fr")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 
 
 # Static and media files ----------------------------------------------------
@@ -421,25 +372,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 # Optional self-hosted analytics script, loaded only after consent.
 ANALYTICS_SCRIPT_URL = env("ANALYTICS_SCRIPT_URL", "")
 
-SECURE_CSP = {
-    "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF],
-    # Bootstrap draws a few icons as data: SVG images.
-    "img-src": [CSP.SELF, "data:"],
-    "font-src": [CSP.SELF],
-    "connect-src": [CSP.SELF],
-    "object-src": [CSP.NONE],
-    "base-uri": [CSP.SELF],
-    "form-action": [CSP.SELF],
-    "frame-ancestors": [CSP.NONE],
-}
-if ANALYTICS_SCRIPT_URL:
-    _analytics = urlsplit(ANALYTICS_SCRIPT_URL)
-    if _analytics.netloc:
-        _origin = f"{_analytics.scheme}://{_analytics.netloc}"
-        SECURE_CSP["script-src"].append(_origin)
-        SECURE_CSP["connect-src"].append(_origin)
+SECURE_CSP = content_security_policy(analytics_script_url=ANALYTICS_SCRIPT_URL)
 
 
 # Crispy forms ---------------------------------------------------------------

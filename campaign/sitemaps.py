@@ -1,4 +1,9 @@
-"""/sitemap.xml: every public page, with absolute URLs on SITE_URL's scheme and host."""
+"""/sitemap.xml: every public page in every language, with absolute URLs on SITE_URL's scheme and host.
+
+Each page is listed once per language (/en/…, /ko/…, /ja/…, /fr/…), each entry
+with its hreflang alternates and an x-default (the unprefixed address, which
+redirects to the visitor's language).
+"""
 
 from urllib.parse import urlsplit
 
@@ -13,6 +18,10 @@ from testimonies.models import Testimony
 
 class SiteUrlSitemap(Sitemap):
     """Build locations from settings.SITE_URL rather than the request's Host header."""
+
+    i18n = True
+    alternates = True
+    x_default = True
 
     def get_protocol(self, protocol=None):
         return urlsplit(settings.SITE_URL).scheme or "https"
@@ -33,6 +42,7 @@ class StaticPagesSitemap(SiteUrlSitemap):
             "campaign:statement-list",
             "campaign:about",
             "campaign:privacy",
+            "campaign:cookies",
             "coalition:member-list",
             "testimonies:list",
         ]

@@ -2,10 +2,11 @@ from django.contrib import admin
 from django_countries.filters import CountryFilter
 
 from coalition.models import Member
+from translations.admin import TranslatedAdmin
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(TranslatedAdmin):
     list_display = [
         "name",
         "acronym",

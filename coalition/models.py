@@ -1,5 +1,6 @@
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 
@@ -10,8 +11,8 @@ class MemberQuerySet(models.QuerySet):
 
 class Member(models.Model):
     class Kind(models.TextChoices):
-        ORGANISATION = "organisation", "Organisation"
-        INDIVIDUAL = "individual", "Individual"
+        ORGANISATION = "organisation", _("Organisation")
+        INDIVIDUAL = "individual", _("Individual")
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)

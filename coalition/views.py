@@ -4,6 +4,8 @@ from collections import defaultdict
 
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import ListView
 from django_countries import countries
 
@@ -12,7 +14,12 @@ from pagecache import cache_public_page, page_number
 from pagecache.query import UNKNOWN
 
 NO_COUNTRY = "none"
-NO_COUNTRY_LABEL = "International / no country given"
+NO_COUNTRY_LABEL = gettext_lazy("International / no country given")
+# A kind's name in the plural, for the filter and the counts (not every language adds an "s").
+KIND_PLURALS = {
+    Member.Kind.ORGANISATION: gettext_lazy("Organisations"),
+    Member.Kind.INDIVIDUAL: gettext_lazy("Individuals"),
+}
 
 
 def country_label(code):
@@ -65,8 +72,10 @@ class MemberListView(ListView):
         code = _country_code(value)
         if not code:
             self.filter_errors.append(
-                "That is not a country code we know (use two letters, e.g. KR); "
-                "showing members from every country."
+                _(
+                    "That is not a country code we know (use two letters, e.g. KR); "
+                    "showing members from every country."
+                )
             )
             return None
         return code
@@ -77,7 +86,7 @@ class MemberListView(ListView):
             return None
         if value not in Member.Kind.values:
             self.filter_errors.append(
-                "That is not a kind of member (use “individual” or “organisation”); showing every kind."
+                _("That is not a kind of member (use “individual” or “organisation”); showing every kind.")
             )
             return None
         return value
@@ -119,7 +128,12 @@ class MemberListView(ListView):
             key=lambda c: (c["code"] != NO_COUNTRY, c["label"]),
         )
         kind_counts = [
-            {"value": value, "label": label, "count": by_kind[value], "selected": value == self.kind}
+            {
+                "value": value,
+                "label": KIND_PLURALS[value],
+                "count": by_kind[value],
+                "selected": value == self.kind,
+            }
             for value, label in Member.Kind.choices
         ]
 
@@ -146,7 +160,7 @@ class MemberListView(ListView):
                 if self.country is None
                 else {"code": filters["country"], "label": country_label(self.country)}
             ),
-            selected_kind=None if self.kind is None else Member.Kind(self.kind).label,
+            selected_kind=None if self.kind is None else KIND_PLURALS[self.kind],
             is_filtered=bool(filters),
             filter_errors=self.filter_errors,
             query_string=urlencode(filters),

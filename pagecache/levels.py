@@ -1,8 +1,10 @@
 """Keys and the two levels: where a copy is kept and which copy is current.
 
 Keys
-    A page's key is its scheme, host, path, the canonical query (see
-    ``pagecache.query``) and, unless the view is ``public``, the visitor's
+    A page's key is its scheme, host, path, the active language (the path
+    carries it as /ko/…, but a page outside the prefixes is rendered in the
+    visitor's language too, so a Korean copy can never answer a French
+    visitor), the canonical query (see ``pagecache.query``) and, unless the view is ``public``, the visitor's
     variant: the value of the function named by ``settings.PAGE_CACHE_VARIANT``
     (this site: the cookie choice from ``campaign.consent``, so at most three
     copies of each page, with and without the cookie banner).
@@ -32,6 +34,7 @@ from functools import cache
 from django.conf import settings
 from django.core.cache import caches
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language
 
 CACHE_ALIAS = "default"
 VERSION_KEY = "page-cache:content-version"
@@ -54,7 +57,7 @@ def shared_cache():
 
 def page_key(request, query, public):
     variant = "" if public else _variant(request)
-    raw = f"{request.scheme}://{request.get_host()}{request.path}?{query}#{variant}"
+    raw = f"{request.scheme}://{request.get_host()}{request.path}?{query}#{get_language()}#{variant}"
     return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
 
 

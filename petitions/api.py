@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django_countries import countries as all_countries
 
@@ -13,6 +14,7 @@ from pagecache import cache_public_page
 from petitions.models import Petition
 from petitions.services import counting
 from petitions.views import get_published_petition
+from translations.urls import without_language_prefix
 
 # Bars start after the labels column and take at most this share of the chart's width (percent).
 CHART_LABEL_WIDTH = 32
@@ -78,7 +80,10 @@ def public_api(view):
                 {"error": "Method not allowed", "allowed": list(API_ALLOWED_METHODS)}, 405
             )
         else:
-            return cached(request, *args, **kwargs)
+            # In the source language whatever the visitor's: the JSON is the same for
+            # everyone (one cached copy), as it was before the site had languages.
+            with translation.override(settings.LANGUAGE_CODE):
+                return cached(request, *args, **kwargs)
         response["Allow"] = ", ".join(API_ALLOWED_METHODS)
         return response
 
@@ -90,7 +95,7 @@ def public_api(view):
 
 def petition_resource(petition):
     """One petition with OSDI field names (no personal data: counts only)."""
-    self_href = settings.SITE_URL + reverse("petitions:api-detail", kwargs={"slug": petition.slug})
+    self_href = settings.SITE_URL + reverse("api:petition-detail", kwargs={"slug": petition.slug})
     return {
         "identifiers": [f"{settings.API_IDENTIFIER_PREFIX}:{petition.slug}"],
         "title": petition.title,
@@ -98,7 +103,7 @@ def petition_resource(petition):
         "petition_text": petition.ask,
         "target": [{"name": petition.addressee}],
         "total_signatures": counting.get_signature_count(petition=petition),
-        "browser_url": settings.SITE_URL + petition.get_absolute_url(),
+        "browser_url": settings.SITE_URL + without_language_prefix(petition.get_absolute_url()),
         "created_date": petition.created_at.isoformat(),
         "modified_date": petition.updated_at.isoformat(),
         "_links": {"self": {"href": self_href}},
@@ -114,7 +119,7 @@ def api_petition_list(request):
             "total_pages": 1,
             "page": 1,
             "per_page": len(petitions),
-            "_links": {"self": {"href": settings.SITE_URL + reverse("petitions:api-list")}},
+            "_links": {"self": {"href": settings.SITE_URL + reverse("api:petition-list")}},
             "_embedded": {"osdi:petitions": petitions},
         }
     )

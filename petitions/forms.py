@@ -12,6 +12,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from coalition.models import Member
@@ -45,7 +46,7 @@ def reject_control_characters(value, *, allow_newlines=False):
             continue
         if unicodedata.category(char) in ("Cc", "Cf") or char in LINE_SEPARATORS:
             raise ValidationError(
-                "Please remove invisible or control characters (for example pasted formatting).",
+                _("Please remove invisible or control characters (for example pasted formatting)."),
                 code="control_characters",
             )
 
@@ -60,9 +61,9 @@ def validate_name(value):
     reject_control_characters(value)
     visible = unicodedata.normalize("NFKC", value)
     if looks_like_web_address(value):
-        raise ValidationError("Please enter your name, not a web address.", code="url")
+        raise ValidationError(_("Please enter your name, not a web address."), code="url")
     if visible.lstrip().startswith(FORMULA_PREFIXES):
-        raise ValidationError("A name cannot start with =, +, - or @.", code="formula")
+        raise ValidationError(_("A name cannot start with =, +, - or @."), code="formula")
 
 
 def validate_comment(value):
@@ -79,7 +80,7 @@ class BoundedMixin:
     def to_python(self, value):
         if isinstance(value, str) and self.max_length is not None and len(value) > self.max_length:
             raise ValidationError(
-                "Please shorten this to at most %(limit)d characters (it has %(length)d).",
+                _("Please shorten this to at most %(limit)d characters (it has %(length)d)."),
                 code="max_length",
                 params={"limit": self.max_length, "length": len(value)},
             )
@@ -165,7 +166,7 @@ class CountryField(forms.ChoiceField):
     The error never repeats what was sent: a made-up value can be any size.
     """
 
-    default_error_messages = {"invalid_choice": "Please choose your country from the list."}
+    default_error_messages = {"invalid_choice": _("Please choose your country from the list.")}
 
     def valid_value(self, value):
         return value in _country_codes()
@@ -173,42 +174,49 @@ class CountryField(forms.ChoiceField):
 
 @functools.cache
 def _country_codes():
-    return frozenset(code for code, _ in countries)
+    return frozenset(code for code, name in countries)
 
 
 class SignatureForm(forms.Form):
     name = BoundedCharField(
+        label=_("Name"),
         max_length=100,
         validators=[validate_name],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = BoundedEmailField(
         max_length=254,
-        help_text="We send you a link to confirm your signature.",
+        label=_("Email"),
+        help_text=_("We send you a link to confirm your signature."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     country = CountryField(
-        choices=lambda: [("", "Choose your country"), *countries],
+        label=_("Country"),
+        # Called each time the form is drawn: the names, and their order, follow the page's language.
+        choices=lambda: [("", _("Choose your country")), *countries],
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )
     comment = BoundedCharField(
         required=False,
+        label=_("Comment"),
         max_length=500,
         validators=[validate_comment],
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
-        help_text="Optional, at most 500 characters. Not shown publicly.",
+        help_text=_("Optional, at most 500 characters. Not shown publicly."),
     )
-    show_name = forms.BooleanField(required=False, label="Show my name and country in the list of signers")
-    keep_informed = forms.BooleanField(required=False, label="Keep me informed about this campaign by email")
+    show_name = forms.BooleanField(required=False, label=_("Show my name and country in the list of signers"))
+    keep_informed = forms.BooleanField(
+        required=False, label=_("Keep me informed about this campaign by email")
+    )
     consent = forms.BooleanField(
         required=True,
-        error_messages={"required": "Please tick this box to agree, or we cannot count your signature."},
+        error_messages={"required": _("Please tick this box to agree, or we cannot count your signature.")},
     )
     # A honeypot: hidden from people (visually and from screen readers), filled
     # in by bots that complete every field they find.
     website = LenientField(
         max_length=200,
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     issued = LenientField()
@@ -219,9 +227,10 @@ class SignatureForm(forms.Form):
         self.petition = petition
         self.consent_wording = consent_wording
         self.fields["consent"].label = format_html(
-            '{} <a href="{}">Read our privacy notice</a>.',
+            '{} <a href="{}">{}</a>.',
             consent_wording.text if consent_wording else "",
             reverse("campaign:privacy"),
+            _("Read our privacy notice"),
         )
         if not self.is_bound:
             self.initial.setdefault("issued", issue_form_stamp(petition))
@@ -250,7 +259,7 @@ class SignatureForm(forms.Form):
             Div(Field("website"), css_class="visually-hidden", aria_hidden="true"),
             "issued",
             "ref",
-            Submit("sign", "Sign the petition", css_class="btn-lg"),
+            Submit("sign", _("Sign the petition"), css_class="btn-lg"),
         )
         return helper
 
@@ -265,8 +274,10 @@ class SignatureForm(forms.Form):
         local = normalise_email(email=email).rpartition("@")[0]
         if not local.isascii() or not email.rpartition("@")[0].isascii():
             raise ValidationError(
-                "Please type the part before the @ in plain Latin letters, digits and punctuation: "
-                "we cannot send email to this address.",
+                _(
+                    "Please type the part before the @ in plain Latin letters, digits and punctuation: "
+                    "we cannot send email to this address."
+                ),
                 code="non_ascii_local_part",
             )
         return email
@@ -275,8 +286,10 @@ class SignatureForm(forms.Form):
         cleaned = super().clean()
         if form_is_stale(self.posted_stamp, self.petition):
             raise ValidationError(
-                "This form was opened more than %(hours)d hours ago. Please check your details "
-                "and press the button again.",
+                _(
+                    "This form was opened more than %(hours)d hours ago. Please check your details "
+                    "and press the button again."
+                ),
                 code="stale",
                 params={"hours": settings.PETITION_FORM_MAX_AGE_HOURS},
             )

@@ -125,6 +125,10 @@ class Signature(models.Model):
         ConsentWording, on_delete=models.PROTECT, related_name="signatures", db_index=False
     )
     consented_at = models.DateTimeField(default=timezone.now)
+    # The language the signer read the petition and the consent wording in (a
+    # code from settings.LANGUAGES): the consent wording's text in this language
+    # is the exact text agreed to, and every email to the signer is in it.
+    language = models.CharField(max_length=10, default="en")
     state = models.CharField(max_length=12, choices=State, default=State.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)

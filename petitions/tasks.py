@@ -33,8 +33,9 @@ from django.db.models import Q
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from petitions.models import Signature
 
@@ -164,35 +165,38 @@ def send_confirmation(signature_id, attempt=1, requested_at=None):
         logger.info("Confirmation email for signature %s already sent since %s.", signature_id, requested_at)
         return False
     petition = signature.petition
-    kwargs = {"slug": petition.slug}
-    context = {
-        "signature": signature,
-        "petition": petition,
-        "petition_url": _absolute(petition.get_absolute_url()),
-        "confirm_url": _absolute(
-            reverse(
-                "petitions:confirm",
-                kwargs={**kwargs, "token": make_token(signature=signature, purpose="confirm")},
-            )
-        ),
-        "withdraw_url": _absolute(
-            reverse(
-                "petitions:withdraw",
-                kwargs={**kwargs, "token": make_token(signature=signature, purpose="withdraw")},
-            )
-        ),
-        "confirm_days": settings.PETITION_CONFIRM_MAX_AGE_DAYS,
-        "SITE_NAME": settings.SITE_NAME,
-        "SITE_URL": settings.SITE_URL,
-    }
-    message = EmailMultiAlternatives(
-        subject=f"Please confirm your signature: {petition.title}",
-        body=render_to_string("petitions/email/confirm_signature.txt", context),
-        to=[signature.email],
-    )
-    message.attach_alternative(
-        render_to_string("petitions/email/confirm_signature.html", context), "text/html"
-    )
+    # In the language the signer signed in: the links' prefix, the petition's
+    # translated title and the email's text all follow it.
+    with translation.override(signature.language):
+        kwargs = {"slug": petition.slug}
+        context = {
+            "signature": signature,
+            "petition": petition,
+            "petition_url": _absolute(petition.get_absolute_url()),
+            "confirm_url": _absolute(
+                reverse(
+                    "petitions:confirm",
+                    kwargs={**kwargs, "token": make_token(signature=signature, purpose="confirm")},
+                )
+            ),
+            "withdraw_url": _absolute(
+                reverse(
+                    "petitions:withdraw",
+                    kwargs={**kwargs, "token": make_token(signature=signature, purpose="withdraw")},
+                )
+            ),
+            "confirm_days": settings.PETITION_CONFIRM_MAX_AGE_DAYS,
+            "SITE_NAME": settings.SITE_NAME,
+            "SITE_URL": settings.SITE_URL,
+        }
+        message = EmailMultiAlternatives(
+            subject=_("Please confirm your signature: %(title)s") % {"title": petition.title},
+            body=render_to_string("petitions/email/confirm_signature.txt", context),
+            to=[signature.email],
+        )
+        message.attach_alternative(
+            render_to_string("petitions/email/confirm_signature.html", context), "text/html"
+        )
     try:
         message.send()
     except OSError as error:

@@ -11,6 +11,4 @@ urlpatterns = [
     path("petitions/<slug:slug>/confirm/<str:token>/", views.petition_confirm, name="confirm"),
     path("petitions/<slug:slug>/withdraw/<str:token>/", views.petition_withdraw, name="withdraw"),
     path("petitions/<slug:slug>/countries/", api.petition_countries, name="countries"),
-    path("api/v1/petitions/", api.api_petition_list, name="api-list"),
-    path("api/v1/petitions/<slug:slug>/", api.api_petition_detail, name="api-detail"),
 ]

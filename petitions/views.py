@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.signing import BadSignature, SignatureExpired
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -135,6 +136,7 @@ def _sign(request, petition, consent_wording, form):
         referrer=data["ref"],
         suspicious=form.is_suspicious,
         consent_wording=consent_wording,
+        language=translation.get_language(),
     )
 
 

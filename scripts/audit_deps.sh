@@ -5,7 +5,7 @@
 # when PyPI cannot be reached; names any package it could not audit.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-out=$(.venv/bin/python scripts/pip_audit_latest.py -r requirements-dev.txt --progress-spinner off \
+out=$(.venv/bin/python scripts/pip_audit_latest.py -r requirements.txt -r requirements-dev.txt --progress-spinner off \
   --vulnerability-service pypi 2>&1)
 rc=$?
 echo "$out"

@@ -3,10 +3,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from testimonies.models import Passage, Testimony, Topic
+from translations.admin import TranslatedAdmin, TranslationStackedInline
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(TranslatedAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -15,7 +16,7 @@ class TopicAdmin(admin.ModelAdmin):
         return f"{reverse('testimonies:list')}?{urlencode({'topic': topic.slug})}"
 
 
-class PassageInline(admin.StackedInline):
+class PassageInline(TranslationStackedInline):
     model = Passage
     extra = 1
     ordering = ["position", "pk"]
@@ -23,7 +24,7 @@ class PassageInline(admin.StackedInline):
 
 
 @admin.register(Testimony)
-class TestimonyAdmin(admin.ModelAdmin):
+class TestimonyAdmin(TranslatedAdmin):
     list_display = ["name", "detention_place", "consent_basis", "consent_date", "is_published", "ordering"]
     # Publishing is done in the change form, where a missing consent record is shown
     # next to the fields to fill in; the list only reorders.

@@ -152,7 +152,14 @@ def _working_routes(site_data):
 
 def test_route_discovery_finds_the_public_pages(site_data):
     routes = _public_get_routes(site_data)
-    for expected in ("/", "/healthz", "/robots.txt", "/api/v1/petitions/", "/news/", "/testimonies/"):
+    for expected in (
+        "/en/",
+        "/healthz",
+        "/robots.txt",
+        "/api/v1/petitions/",
+        "/en/news/",
+        "/en/testimonies/",
+    ):
         assert expected in routes
     assert not any(route.startswith("/admin") for route in routes)
 
@@ -197,7 +204,7 @@ tokens = st.one_of(
 @given(token=tokens, action=st.sampled_from(["confirm", "withdraw"]), method=st.sampled_from(["get", "post"]))
 def test_malformed_tokens_never_break_confirm_or_withdraw(site_data, token, action, method):
     petition = site_data["petition"]
-    url = f"/petitions/{petition.slug}/{action}/{quote(token.encode('utf-8', 'surrogatepass'), safe='')}/"
+    url = f"/en/petitions/{petition.slug}/{action}/{quote(token.encode('utf-8', 'surrogatepass'), safe='')}/"
     before = sorted(petition.signatures.values_list("pk", "state"))
     response = getattr(Client(), method)(url)
     assert response.status_code < 500

@@ -13,7 +13,7 @@ from ops.web import Response
 from reliability_scenarios.body_limit import HOSTILE_FIELDS, hostile_bodies, p99_ms
 
 PAGE = """
-<form method="post" action="/cookies/"><input type="hidden" name="csrfmiddlewaretoken" value="banner"></form>
+<form method="post" action="/en/cookies/"><input type="hidden" name="csrfmiddlewaretoken" value="banner"></form>
 <form method="get" action="/search/"><input name="email"></form>
 <form method="post" action="">
   <input type="hidden" name="csrfmiddlewaretoken" value="tok&amp;en">
@@ -57,7 +57,7 @@ def test_p99_is_the_value_below_which_99_percent_fall():
 
 def test_junk_lua_gives_the_parameter_or_the_cookie_a_random_value():
     value = "values[n % #values + 1]"
-    assert f'"/news/?page=" .. {value}' in junk_lua("/news/", param="page")
+    assert f'"/en/news/?page=" .. {value}' in junk_lua("/en/news/", param="page")
     assert f'"/p/?x=1&ref=" .. {value}' in junk_lua("/p/?x=1", param="ref")
     assert f'["Cookie"] = "sessionid=" .. {value}' in junk_lua("/", cookie="sessionid")
     # The yardstick runs the same script with the plain path.

@@ -62,9 +62,32 @@ class StaffAdminSite(admin.AdminSite):
         return response
 
     def get_urls(self):
-        from campaign.staff import views
+        from django.views.i18n import JavaScriptCatalog
 
+        from campaign.staff import passkeys, views
+
+        ceremonies = [
+            ("registration/begin/", passkeys.BeginRegistration, "passkey-registration-begin"),
+            ("registration/complete/", passkeys.CompleteRegistration, "passkey-registration-complete"),
+            ("authentication/begin/", passkeys.BeginAuthentication, "passkey-authentication-begin"),
+            ("authentication/complete/", passkeys.CompleteAuthentication, "passkey-authentication-complete"),
+        ]
         return [
+            *(
+                path(f"second-factor/passkey/{route}", csrf_protect(view.as_view()), name=name)
+                for route, view, name in ceremonies
+            ),
+            path(
+                "second-factor/passkey/jsi18n/",
+                JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]),
+                name="passkey-jsi18n",
+            ),
+            path(
+                "second-factor/passkeys/",
+                self.admin_view(passkeys.manage_passkeys),
+                {"site": self},
+                name="passkeys",
+            ),
             path(
                 "second-factor/",
                 never_cache(csrf_protect(views.verify_second_factor)),

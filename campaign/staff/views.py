@@ -23,6 +23,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from campaign.staff.lockout import username_limit_reached
+from campaign.staff.passkeys import has_passkey, passkey_configuration
 from campaign.staff.site import safe_next
 
 RECOVERY_CODES = 10
@@ -113,7 +114,10 @@ def verify_second_factor(request, site):
             _passed(request, device)
             return redirect(next_url)
         _failed(request, form)
-    return _render(request, site, "admin/second_factor.html", {"title": "Second step", "form": form})
+    context = {"title": "Second step", "form": form}
+    if has_passkey(request.user):
+        context["passkey_configuration"] = passkey_configuration(request)
+    return _render(request, site, "admin/second_factor.html", context)
 
 
 def _qr_code(url):

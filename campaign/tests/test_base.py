@@ -23,45 +23,53 @@ def make_contact(**overrides):
 
 
 def test_every_page_has_skip_link_landmarks_and_main_navigation(client, db):
-    html = client.get("/").text
+    html = client.get("/en/").text
     assert html.index('class="skip-link" href="#main"') < html.index("<header")
     assert '<main id="main" tabindex="-1">' in html
     assert '<nav class="site-nav" aria-label="Main">' in html
     assert "<footer" in html
-    for url in ["/appeals/", "/testimonies/", "/coalition/", "/timeline/", "/news/", "/about/", "/petition/"]:
+    for url in [
+        "/en/appeals/",
+        "/en/testimonies/",
+        "/en/coalition/",
+        "/en/timeline/",
+        "/en/news/",
+        "/en/about/",
+        "/en/petition/",
+    ]:
         assert f'href="{url}"' in html
 
 
 def test_current_section_is_marked_in_the_main_navigation(client, db):
-    html = client.get("/appeals/").text
-    assert '<a href="/appeals/" aria-current="page">Appeals</a>' in html
+    html = client.get("/en/appeals/").text
+    assert '<a href="/en/appeals/" aria-current="page">Appeals</a>' in html
     assert '<a href="/" aria-current' not in html
 
 
 def test_home_link_is_current_only_on_the_home_page(client, db):
-    assert '<a href="/" aria-current="page">Home</a>' in client.get("/").text
+    assert '<a href="/en/" aria-current="page">Home</a>' in client.get("/en/").text
 
 
 def test_pages_below_a_section_mark_the_section(rf):
-    request = rf.get("/news/some-statement/")
+    request = rf.get("/en/news/some-statement/")
     html = engines["django"].from_string(
         "{% load site_tags %}{% nav_link 'campaign:statement-list' 'News' %}"
     )
-    assert html.render(request=request) == '<a href="/news/" aria-current="true">News</a>'
+    assert html.render(request=request) == '<a href="/en/news/" aria-current="true">News</a>'
 
 
 def test_footer_shows_the_current_contact_details(client, db):
     make_contact()
-    response = client.get("/")
+    response = client.get("/en/")
     assert "<strong>Human Rights Without Frontiers Int\u2019l</strong>" in response.text
     assert "Avenue d\u2019Auderghem 61/16<br>1040 Brussels" in response.text
     assert "Phone/Fax: 32 2 3456145" in response.text
-    assert 'href="/about/"' in response.text
+    assert 'href="/en/about/"' in response.text
 
 
 def test_footer_lists_phone_and_fax_separately_when_they_differ(client, db):
     make_contact(phone="+32 2 111 11 11", fax="+32 2 222 22 22")
-    html = client.get("/").text
+    html = client.get("/en/").text
     assert "Phone: +32 2 111 11 11" in html
     assert "Fax: +32 2 222 22 22" in html
     assert "Phone/Fax" not in html
@@ -69,22 +77,22 @@ def test_footer_lists_phone_and_fax_separately_when_they_differ(client, db):
 
 def test_footer_ignores_contact_details_that_are_not_current(client, db):
     make_contact(name="Old office", is_current=False)
-    html = client.get("/").text
+    html = client.get("/en/").text
     assert "Old office" not in html
     assert "<address>" not in html
     assert "About the coalition and how to reach us" in html
 
 
 def test_footer_links_privacy_and_cookie_preferences(client, db):
-    html = client.get("/").text
+    html = client.get("/en/").text
     footer = html[html.index("<footer") :]
-    assert 'href="/privacy/"' in footer
-    assert '<a href="/cookies/">Cookie preferences</a>' in footer
+    assert 'href="/en/privacy/"' in footer
+    assert '<a href="/en/cookies/">Cookie preferences</a>' in footer
 
 
 def test_contact_details_cost_one_query_and_only_where_shown(db, django_assert_num_queries):
     make_contact()
-    request = RequestFactory().get("/")
+    request = RequestFactory().get("/en/")
     engine = engines["django"]
     with django_assert_num_queries(0):
         engine.from_string("{{ SITE_NAME }}").render(request=request)
@@ -95,7 +103,7 @@ def test_contact_details_cost_one_query_and_only_where_shown(db, django_assert_n
 
 def _render_pagination(query, number, per_page=10, count=50):
     page_obj = Paginator(range(count), per_page).page(number)
-    request = RequestFactory().get("/coalition/", query)
+    request = RequestFactory().get("/en/coalition/", query)
     return render_to_string("includes/pagination.html", {"page_obj": page_obj}, request=request)
 
 
@@ -173,7 +181,7 @@ def test_broken_error_template_falls_back_to_a_plain_styled_page(client, db, mon
 
 @pytest.mark.parametrize(
     ("url", "heading"),
-    [("/no-such-page/", "Page not found"), ("/cookies/", "Cookie preferences")],
+    [("/no-such-page/", "Page not found"), ("/en/cookies/", "Cookie preferences")],
 )
 def test_pages_carry_title_description_canonical_and_open_graph(client, db, url, heading):
     html = client.get(url).text

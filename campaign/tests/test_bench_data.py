@@ -34,7 +34,7 @@ def test_generates_content_and_an_open_petition_with_the_signatures_asked_for():
     assert signatures.values("email_normalised").distinct().count() == 300
     assert signatures.filter(state=Signature.State.CONFIRMED).count() == 270
     assert not signatures.filter(state=Signature.State.CONFIRMED, confirmed_at__isnull=True).exists()
-    assert summary["testimony_path"].startswith("/testimonies/")
+    assert summary["testimony_path"].startswith("/en/testimonies/")
 
 
 def test_running_again_tops_up_to_the_new_total():
@@ -55,7 +55,7 @@ def test_confirm_tokens_are_written_as_confirmation_paths(tmp_path, monkeypatch)
     paths = tokens_file.read_text().split()
     assert summary["confirm_tokens"] == 5
     assert len(paths) == 5
-    assert all(p.startswith(f"/petitions/{summary['petition_slug']}/confirm/token-") for p in paths)
+    assert all(p.startswith(f"/en/petitions/{summary['petition_slug']}/confirm/token-") for p in paths)
     assert Signature.objects.filter(state=Signature.State.PENDING).count() >= 5
 
 
@@ -99,3 +99,16 @@ def test_default_adapter_reports_when_the_petition_has_no_token_maker(tmp_path, 
     summary = generate(signatures=10, confirm_tokens=5, tokens_file=str(tmp_path / "paths.txt"))
     assert summary["confirm_tokens"] == 0
     assert "make_token" in summary["confirm_tokens_error"]
+
+
+def test_refuses_a_database_holding_signatures_it_did_not_make_unless_forced():
+    from django.core.management.base import CommandError
+
+    from petitions.tests.factories import make_petition, make_signature
+
+    make_signature(make_petition(), email="real.supporter@example.org")
+    with pytest.raises(CommandError, match="did not make"):
+        generate(signatures=10)
+    assert not Signature.objects.filter(email_normalised__endswith="bench.example.org").exists()
+    summary = generate(signatures=10, force=True)
+    assert summary["signatures"] >= 10

@@ -216,7 +216,7 @@ def test_visitor_with_a_real_flash_message_bypasses_the_cache_and_sees_it():
 def messages_cookie_signed_with(rf, secret_key, settings):
     """A messages cookie as Django's cookie storage makes it, signed with ``secret_key``."""
     settings.SECRET_KEY = secret_key
-    storage = CookieStorage(rf.get("/"))
+    storage = CookieStorage(rf.get("/en/"))
     storage.add(messages.INFO, "Forged")
     response = HttpResponse()
     storage.update(response)

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from campaign.models import Appeal, Demand, Statement
 from campaign.tests.factories import make_appeal, make_campaign, make_milestone, make_statement
 from tests.factories import sign_in_staff
+from translations.testing import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def _appeal_form(appeal, demands, **changes):
         for key, value in demand.items():
             data[f"demands-{i}-{key}"] = value
         data[f"demands-{i}-appeal"] = appeal.pk
-    return data | changes
+    return admin_form_data(data | changes, Appeal, {"demands": Demand})
 
 
 def test_content_editor_edits_an_appeal_and_reorders_its_demands(editor_client):
@@ -91,17 +92,20 @@ def test_content_editor_deletes_a_demand_inline(editor_client):
 def test_content_editor_adds_a_statement(editor_client):
     response = editor_client.post(
         "/admin/campaign/statement/add/",
-        {
-            "title": "A new statement",
-            "slug": "a-new-statement",
-            "author": "Willy Fautré",
-            "organisation": "Human Rights Without Frontiers Int'l",
-            "date": "2011-12-09",
-            "place": "London",
-            "occasion": "",
-            "summary": "Short.",
-            "body": "One.\n\nTwo.",
-        },
+        admin_form_data(
+            {
+                "title": "A new statement",
+                "slug": "a-new-statement",
+                "author": "Willy Fautré",
+                "organisation": "Human Rights Without Frontiers Int'l",
+                "date": "2011-12-09",
+                "place": "London",
+                "occasion": "",
+                "summary": "Short.",
+                "body": "One.\n\nTwo.",
+            },
+            Statement,
+        ),
     )
 
     assert response.status_code == 302
@@ -118,18 +122,21 @@ def test_content_editor_changes_a_statement(editor_client):
 
     response = editor_client.post(
         f"/admin/campaign/statement/{statement.pk}/change/",
-        {
-            "title": "New title",
-            "slug": statement.slug,
-            "author": statement.author,
-            "organisation": statement.organisation,
-            "date": statement.date.isoformat(),
-            "place": statement.place,
-            "occasion": statement.occasion,
-            "summary": statement.summary,
-            "body": statement.body,
-            "is_published": "on",
-        },
+        admin_form_data(
+            {
+                "title": "New title",
+                "slug": statement.slug,
+                "author": statement.author,
+                "organisation": statement.organisation,
+                "date": statement.date.isoformat(),
+                "place": statement.place,
+                "occasion": statement.occasion,
+                "summary": statement.summary,
+                "body": statement.body,
+                "is_published": "on",
+            },
+            Statement,
+        ),
     )
 
     assert response.status_code == 302
@@ -192,8 +199,8 @@ def test_appeal_change_form_offers_view_on_site_and_slug_prepopulation(editor_cl
 def test_appeal_is_reachable_by_its_anchor_from_view_on_site(client):
     appeal = make_appeal(slug="appeal-to-kim-jong-il")
 
-    assert appeal.get_absolute_url() == "/appeals/#appeal-to-kim-jong-il"
-    assert b'id="appeal-to-kim-jong-il"' in client.get("/appeals/").content
+    assert appeal.get_absolute_url() == "/en/appeals/#appeal-to-kim-jong-il"
+    assert b'id="appeal-to-kim-jong-il"' in client.get("/en/appeals/").content
 
 
 def test_appeal_search_finds_demand_text(editor_client):

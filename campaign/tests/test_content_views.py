@@ -50,7 +50,7 @@ def test_home_shows_objective_key_facts_and_call_to_sign(client):
     make_key_fact(campaign, figure="200,000", label="people in political prison camps")
     make_featured_petition(title="Ask the UN for a Commission of Inquiry")
 
-    response = client.get("/")
+    response = client.get("/en/")
 
     assert response.status_code == 200
     assert b"Establish a UN Commission of Inquiry." in response.content
@@ -66,7 +66,7 @@ def test_home_shows_latest_published_statement_not_a_newer_draft(client):
     make_statement(title="The published one", date=datetime.date(2011, 12, 9))
     make_statement(title="A newer draft", date=datetime.date(2012, 1, 1), is_published=False)
 
-    response = client.get("/")
+    response = client.get("/en/")
 
     assert b"The published one" in response.content
     assert b"A newer draft" not in response.content
@@ -79,7 +79,7 @@ def test_home_shows_published_members_and_testimony_summaries_only(client):
     make_testimony(1, name="Kim Hye Sook", summary="Spent 28 years in the gulag.", body="BODY-NOT-ON-HOME")
     make_testimony(2, name="Draft Survivor", is_published=False)
 
-    response = client.get("/")
+    response = client.get("/en/")
 
     assert b"Amnesty International" in response.content
     assert b"Unpublished Member" not in response.content
@@ -94,14 +94,14 @@ def test_home_limits_members_and_testimonies(client):
         make_member(n)
         make_testimony(n)
 
-    response = client.get("/")
+    response = client.get("/en/")
 
     assert len(response.context["members"]) == 6
     assert len(response.context["testimonies"]) == 4
 
 
 def test_home_without_any_content_still_renders(client):
-    response = client.get("/")
+    response = client.get("/en/")
 
     assert response.status_code == 200
     assert b"Sign the petition" in response.content
@@ -118,19 +118,19 @@ def test_home_query_count_does_not_grow_with_rows(client, django_assert_max_num_
     make_featured_petition()
 
     with django_assert_max_num_queries(10):
-        response = client.get("/")
+        response = client.get("/en/")
     assert response.status_code == 200
 
 
 def test_home_has_title_description_canonical_and_open_graph(client):
     make_campaign(name="ICNK campaign name", objective="The objective text.")
 
-    response = client.get("/")
+    response = client.get("/en/")
 
     content = response.content.decode()
     assert "<title>ICNK: a UN Commission of Inquiry" in content
     assert '<meta name="description" content="The objective text.">' in content
-    assert '<link rel="canonical" href="http://testserver/">' in content
+    assert '<link rel="canonical" href="http://testserver/en/">' in content
     assert '<meta property="og:title" content="ICNK campaign name">' in content
 
 
@@ -151,7 +151,7 @@ def test_appeals_show_issuer_addressee_dated_to_its_precision_and_numbered_deman
     Demand.objects.create(appeal=appeal, position=2, text="Second demand")
     Demand.objects.create(appeal=appeal, position=1, text="First demand")
 
-    response = client.get("/appeals/")
+    response = client.get("/en/appeals/")
 
     assert response.status_code == 200
     content = response.content.decode()
@@ -167,7 +167,7 @@ def test_appeals_hide_drafts(client):
     make_appeal(title="Published appeal")
     make_appeal(title="Draft appeal", is_published=False)
 
-    response = client.get("/appeals/")
+    response = client.get("/en/appeals/")
 
     assert b"Published appeal" in response.content
     assert b"Draft appeal" not in response.content
@@ -178,7 +178,7 @@ def test_appeals_query_count_does_not_grow_with_rows(client, django_assert_max_n
         make_appeal(demands=3)
 
     with django_assert_max_num_queries(4):
-        response = client.get("/appeals/")
+        response = client.get("/en/appeals/")
     assert response.content.count(b"<li>Demand") == 600
 
 
@@ -191,7 +191,7 @@ def test_timeline_lists_published_milestones_in_date_order_with_precision(client
     make_milestone(title="October appeal", date=datetime.date(2011, 10, 1), date_precision="month")
     make_milestone(title="Draft milestone", is_published=False)
 
-    response = client.get("/timeline/")
+    response = client.get("/en/timeline/")
 
     content = response.content.decode()
     assert content.index("EP resolution") < content.index("Launch in Tokyo") < content.index("October appeal")
@@ -206,7 +206,7 @@ def test_timeline_query_count_does_not_grow_with_rows(client, django_assert_max_
         make_milestone()
 
     with django_assert_max_num_queries(3):
-        response = client.get("/timeline/")
+        response = client.get("/en/timeline/")
     assert response.status_code == 200
 
 
@@ -218,7 +218,7 @@ def test_news_lists_published_statements_newest_first(client):
     make_statement(title="Newer", date=datetime.date(2011, 12, 9))
     make_statement(title="Hidden draft", is_published=False)
 
-    response = client.get("/news/")
+    response = client.get("/en/news/")
 
     content = response.content.decode()
     assert content.index("Newer") < content.index("Older")
@@ -229,8 +229,8 @@ def test_news_is_paginated_by_ten(client):
     for day in range(1, 26):
         make_statement(title=f"Statement of day {day:02d}", date=datetime.date(2011, 12, day))
 
-    first = client.get("/news/")
-    third = client.get("/news/?page=3")
+    first = client.get("/en/news/")
+    third = client.get("/en/news/?page=3")
 
     assert b"Statement of day 25" in first.content
     assert b"Statement of day 15" not in first.content
@@ -238,9 +238,9 @@ def test_news_is_paginated_by_ten(client):
     assert b"Page 1 of 3" in first.content
     assert b"Statement of day 05" in third.content
     assert b"Statement of day 06" not in third.content
-    assert client.get("/news/?page=4").status_code == 404
-    assert b'<link rel="canonical" href="http://testserver/news/?page=3">' in third.content
-    assert b'<link rel="canonical" href="http://testserver/news/">' in first.content
+    assert client.get("/en/news/?page=4").status_code == 404
+    assert b'<link rel="canonical" href="http://testserver/en/news/?page=3">' in third.content
+    assert b'<link rel="canonical" href="http://testserver/en/news/">' in first.content
 
 
 def test_news_query_count_does_not_grow_with_rows(client, django_assert_max_num_queries):
@@ -248,7 +248,7 @@ def test_news_query_count_does_not_grow_with_rows(client, django_assert_max_num_
         make_statement()
 
     with django_assert_max_num_queries(4):
-        response = client.get("/news/?page=2")
+        response = client.get("/en/news/?page=2")
     assert response.status_code == 200
 
 
@@ -282,7 +282,7 @@ def test_statement_detail_share_links_are_plain_links_without_scripts(client):
 
     content = response.content.decode()
     assert 'href="mailto:?subject=' in content
-    assert "http%3A%2F%2Ftestserver%2Fnews%2Fshare-me%2F" in content
+    assert "http%3A%2F%2Ftestserver%2Fen%2Fnews%2Fshare-me%2F" in content
     assert "<script" not in content.split("<main", 1)[1]
 
 
@@ -319,11 +319,11 @@ def test_statement_detail_has_its_own_canonical_and_open_graph(client):
 
     content = client.get(statement.get_absolute_url()).content.decode()
 
-    assert '<link rel="canonical" href="http://testserver/news/the-statement/">' in content
+    assert '<link rel="canonical" href="http://testserver/en/news/the-statement/">' in content
     assert '<meta property="og:title" content="The title">' in content
     assert '<meta property="og:type" content="article">' in content
     assert '<meta property="og:type" content="website">' not in content
-    assert '<meta property="og:url" content="http://testserver/news/the-statement/">' in content
+    assert '<meta property="og:url" content="http://testserver/en/news/the-statement/">' in content
     assert '<meta name="description" content="The summary.">' in content
 
 
@@ -334,7 +334,7 @@ def test_about_shows_coalition_and_contact_block(client):
     make_campaign(name="The Coalition Name", objective="Hold the government accountable.")
     make_contact()
 
-    response = client.get("/about/")
+    response = client.get("/en/about/")
 
     content = response.content.decode()
     assert "The Coalition Name" in content
@@ -347,7 +347,7 @@ def test_about_shows_coalition_and_contact_block(client):
 def test_about_never_shows_plain_email_but_a_readable_obscured_form(client):
     make_contact(email="info@example.org")
 
-    response = client.get("/about/")
+    response = client.get("/en/about/")
 
     content = response.content.decode()
     assert "info@example.org" not in content
@@ -360,7 +360,7 @@ def test_about_never_shows_plain_email_but_a_readable_obscured_form(client):
 def test_about_reveals_email_link_after_the_button_is_pressed(client):
     make_contact(email="info@example.org")
 
-    response = client.post("/about/")
+    response = client.post("/en/about/")
 
     assert response.status_code == 200
     assert b'<a href="mailto:info@example.org"' in response.content
@@ -372,7 +372,7 @@ def test_about_reveal_needs_a_csrf_token(db):
     from django.test import Client
 
     make_contact(email="info@example.org")
-    response = Client(enforce_csrf_checks=True).post("/about/")
+    response = Client(enforce_csrf_checks=True).post("/en/about/")
 
     assert response.status_code == 403
 
@@ -380,7 +380,7 @@ def test_about_reveal_needs_a_csrf_token(db):
 def test_about_without_email_omits_the_email_line_and_button(client):
     make_contact(email="")
 
-    content = client.get("/about/").content.decode()
+    content = client.get("/en/about/").content.decode()
 
     assert "Email:" not in content
     assert "Show email address" not in content
@@ -395,7 +395,7 @@ def test_about_without_email_omits_the_email_line_and_button(client):
     PETITION_CLOSED_RETENTION_DAYS=200,
 )
 def test_privacy_states_the_configured_retention_periods(client):
-    response = client.get("/privacy/")
+    response = client.get("/en/privacy/")
 
     content = response.content.decode()
     assert response.status_code == 200

@@ -9,54 +9,54 @@ BANNER = 'class="cookie-banner"'
 ANALYTICS_URL = "/static/js/analytics-test.js"
 
 
-def _choose(client, choice, next_url="/appeals/"):
-    return client.post("/cookies/", {"choice": choice, "next": next_url})
+def _choose(client, choice, next_url="/en/appeals/"):
+    return client.post("/en/cookies/", {"choice": choice, "next": next_url})
 
 
 def test_banner_is_shown_to_a_visitor_who_has_not_chosen(client, db):
-    response = client.get("/")
+    response = client.get("/en/")
     assert response.status_code == 200
     assert BANNER in response.text
     assert "Accept all" in response.text
     assert "Decline all" in response.text
-    assert 'href="/cookies/"' in response.text
+    assert 'href="/en/cookies/"' in response.text
 
 
 @pytest.mark.parametrize("choice", ["accepted", "declined"])
 def test_banner_is_hidden_once_the_visitor_has_chosen(client, db, choice):
     client.cookies["cookie_consent"] = choice
-    response = client.get("/")
+    response = client.get("/en/")
     assert BANNER not in response.text
 
 
 def test_banner_returns_when_the_consent_cookie_holds_junk(client, db):
     client.cookies["cookie_consent"] = "maybe"
-    assert BANNER in client.get("/").text
+    assert BANNER in client.get("/en/").text
 
 
 def test_banner_form_posts_back_to_the_page_the_visitor_is_on(client, db):
     # A query the page reads stays (the page cache drops any it does not, e.g. utm_source).
-    response = client.get("/coalition/?country=KR&utm_source=x")
-    assert re.search(r'<input type="hidden" name="next" value="/coalition/\?country=KR">', response.text)
+    response = client.get("/en/coalition/?country=KR&utm_source=x")
+    assert re.search(r'<input type="hidden" name="next" value="/en/coalition/\?country=KR">', response.text)
 
 
 def test_accept_all_stores_the_choice_for_a_year_and_returns_to_the_page(client, db):
-    response = _choose(client, "accepted", "/appeals/?page=2")
+    response = _choose(client, "accepted", "/en/appeals/?page=2")
     assert response.status_code == 303
-    assert response["Location"] == "/appeals/?page=2"
+    assert response["Location"] == "/en/appeals/?page=2"
     cookie = response.cookies["cookie_consent"]
     assert cookie.value == "accepted"
     assert cookie["max-age"] == 365 * 24 * 60 * 60
     assert cookie["samesite"] == "Lax"
     assert cookie["httponly"]
     assert not cookie["secure"]  # the test settings run without TLS
-    assert BANNER not in client.get("/appeals/").text
+    assert BANNER not in client.get("/en/appeals/").text
 
 
 def test_decline_all_stores_the_choice(client, db):
-    response = _choose(client, "declined", "/news/")
+    response = _choose(client, "declined", "/en/news/")
     assert response.status_code == 303
-    assert response["Location"] == "/news/"
+    assert response["Location"] == "/en/news/"
     assert response.cookies["cookie_consent"].value == "declined"
 
 
@@ -79,28 +79,28 @@ def test_consent_cookie_is_secure_when_session_cookies_are(client, db, settings)
 def test_off_site_or_missing_next_goes_home_instead(client, db, next_url):
     response = _choose(client, "accepted", next_url)
     assert response.status_code == 303
-    assert response["Location"] == "/"
+    assert response["Location"] == "/en/"
     assert response.cookies["cookie_consent"].value == "accepted"
 
 
 def test_unknown_choice_is_refused_and_stores_nothing(client, db):
-    response = client.post("/cookies/", {"choice": "everything", "next": "/"})
+    response = client.post("/en/cookies/", {"choice": "everything", "next": "/"})
     assert response.status_code == 400
     assert "cookie_consent" not in response.cookies
 
 
 def test_banner_form_passes_the_csrf_check(db):
     client = Client(enforce_csrf_checks=True)
-    page = client.get("/")
+    page = client.get("/en/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    response = client.post("/cookies/", {"csrfmiddlewaretoken": token, "choice": "declined", "next": "/"})
+    response = client.post("/en/cookies/", {"csrfmiddlewaretoken": token, "choice": "declined", "next": "/"})
     assert response.status_code == 303
     assert response.cookies["cookie_consent"].value == "declined"
 
 
 def test_choice_without_csrf_token_is_refused(db):
     client = Client(enforce_csrf_checks=True)
-    response = client.post("/cookies/", {"choice": "accepted", "next": "/"})
+    response = client.post("/en/cookies/", {"choice": "accepted", "next": "/"})
     assert response.status_code == 403
     assert "cookie_consent" not in response.cookies
 
@@ -116,7 +116,7 @@ def test_choice_without_csrf_token_is_refused(db):
 def test_cookie_page_shows_the_current_choice(client, db, cookie, shown):
     if cookie:
         client.cookies["cookie_consent"] = cookie
-    response = client.get("/cookies/")
+    response = client.get("/en/cookies/")
     assert response.status_code == 200
     assert shown in response.text
     assert "Essential cookies" in response.text
@@ -127,19 +127,19 @@ def test_cookie_page_shows_the_current_choice(client, db, cookie, shown):
 
 
 def test_cookie_page_form_comes_back_to_the_cookie_page(client, db):
-    client.post("/cookies/", {"choice": "accepted", "next": "/cookies/"})
-    assert "you accepted all cookies." in client.get("/cookies/").text
+    client.post("/en/cookies/", {"choice": "accepted", "next": "/en/cookies/"})
+    assert "you accepted all cookies." in client.get("/en/cookies/").text
 
 
 def test_cookie_page_explains_analytics_when_configured(client, db, settings):
     settings.ANALYTICS_SCRIPT_URL = ANALYTICS_URL
-    assert "visit counter" in client.get("/cookies/").text
+    assert "visit counter" in client.get("/en/cookies/").text
     settings.ANALYTICS_SCRIPT_URL = ""
-    assert "does not currently measure visits" in client.get("/cookies/").text
+    assert "does not currently measure visits" in client.get("/en/cookies/").text
 
 
 def test_plain_page_view_sets_no_cookie_but_csrf_before_a_choice(client, db):
-    response = client.get("/")
+    response = client.get("/en/")
     assert BANNER in response.text  # the banner's form needs the CSRF cookie, which is essential
     assert set(response.cookies) <= {"csrftoken"}
     assert "sessionid" not in response.cookies
@@ -150,13 +150,13 @@ def test_analytics_script_never_loads_without_acceptance(client, db, settings, c
     settings.ANALYTICS_SCRIPT_URL = ANALYTICS_URL
     if choice:
         client.cookies["cookie_consent"] = choice
-    assert ANALYTICS_URL not in client.get("/").text
+    assert ANALYTICS_URL not in client.get("/en/").text
 
 
 def test_analytics_script_loads_with_the_csp_nonce_after_accepting(client, db, settings):
     settings.ANALYTICS_SCRIPT_URL = ANALYTICS_URL
     client.cookies["cookie_consent"] = "accepted"
-    response = client.get("/")
+    response = client.get("/en/")
     match = re.search(
         rf'<script src="{re.escape(ANALYTICS_URL)}" nonce="([^"]+)" defer></script>', response.text
     )
@@ -167,7 +167,7 @@ def test_analytics_script_loads_with_the_csp_nonce_after_accepting(client, db, s
 def test_no_analytics_script_after_accepting_when_none_is_configured(client, db, settings):
     settings.ANALYTICS_SCRIPT_URL = ""
     client.cookies["cookie_consent"] = "accepted"
-    response = client.get("/")
+    response = client.get("/en/")
     assert not re.search(r'<script src="\s*"', response.text)
 
 
@@ -188,4 +188,4 @@ def test_analytics_script_never_loads_on_a_page_whose_address_holds_a_token(clie
 
     assert response.status_code == 200
     assert ANALYTICS_URL not in response.text
-    assert ANALYTICS_URL in client.get("/").text
+    assert ANALYTICS_URL in client.get("/en/").text

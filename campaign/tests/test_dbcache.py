@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from campaign.settings import parse_cache_url
+from campaign.config import parse_cache_url
 from petitions.models import Signature
 from petitions.tests.factories import make_petition, sign_data
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def db_cache(settings):
     """The deployment's cache, as `CACHE_URL=db://…` configures it, in its own table."""
-    settings.CACHES = {**settings.CACHES, "default": parse_cache_url("db://test_rate_cache")}
+    settings.CACHES = {**settings.CACHES, "default": parse_cache_url("db://test_rate_cache", timeout=2)}
     call_command("createcachetable", verbosity=0)
     cache = caches["default"]
     cache.clear()

@@ -97,17 +97,17 @@ def test_loading_without_force_keeps_staff_edits(loaded):
 
 
 def test_loaded_content_appears_on_the_public_pages(loaded, client):
-    home = client.get("/").content.decode()
+    home = client.get("/en/").content.decode()
     assert "International Coalition to Stop Crimes Against Humanity in North Korea" in home
     assert "200,000" in home
     assert "Ask the UN for a Commission of Inquiry into crimes against humanity in North Korea" in home
 
-    appeals = client.get("/appeals/").content.decode()
+    appeals = client.get("/en/appeals/").content.decode()
     assert '<time datetime="2011-10">October 2011</time>' in appeals
     assert "kwan-li-so" in appeals
     assert "Resolution 1718" in appeals and "Resolution 1874" in appeals
 
-    timeline = client.get("/timeline/").content.decode()
+    timeline = client.get("/en/timeline/").content.decode()
     assert '<time datetime="2010-07-08">8 July 2010</time>' in timeline
     assert "Houses of Parliament, London" in timeline
 
@@ -117,7 +117,7 @@ def test_loaded_content_appears_on_the_public_pages(loaded, client):
     assert "Commemorating Human Rights Day 2011" in page
     assert "the worst of the worst" in page
 
-    about = client.get("/about/").content.decode()
+    about = client.get("/en/about/").content.decode()
     assert "Avenue d&#x27;Auderghem 61/16" in about
     assert "32 2 3456145" in about
     assert "Email:" not in about  # the article gives no address: none is invented

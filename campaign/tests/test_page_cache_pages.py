@@ -30,16 +30,16 @@ def content():
 
 def page_urls(content):
     return [
-        "/",
-        "/appeals/",
-        "/timeline/",
-        "/news/",
-        "/news/feed/",
+        "/en/",
+        "/en/appeals/",
+        "/en/timeline/",
+        "/en/news/",
+        "/en/news/feed/",
         content["statement"].get_absolute_url(),
-        "/about/",
-        "/privacy/",
-        "/coalition/",
-        "/testimonies/",
+        "/en/about/",
+        "/en/privacy/",
+        "/en/coalition/",
+        "/en/testimonies/",
         content["testimony"].get_absolute_url(),
     ]
 
@@ -58,9 +58,9 @@ def test_every_public_page_is_served_to_the_next_visitor_without_a_query(content
 @pytest.mark.parametrize(
     ("path", "param", "message"),
     [
-        ("/coalition/", "country", "not a country code we know"),
-        ("/coalition/", "kind", "not a kind of member"),
-        ("/testimonies/", "topic", "There is no such topic"),
+        ("/en/coalition/", "country", "not a country code we know"),
+        ("/en/coalition/", "kind", "not a kind of member"),
+        ("/en/testimonies/", "topic", "There is no such topic"),
     ],
 )
 def test_every_made_up_filter_value_shares_one_explained_copy(db, path, param, message):
@@ -77,10 +77,10 @@ def test_showing_the_contact_address_is_never_cached(content):
     from campaign.tests.factories import make_contact
 
     make_contact(email="info@example.org")
-    Client().get("/about/")
-    shown = Client().post("/about/")
+    Client().get("/en/about/")
+    shown = Client().post("/en/about/")
     assert b"info@example.org" in shown.content
-    assert b"info@example.org" not in Client().get("/about/").content
+    assert b"info@example.org" not in Client().get("/en/about/").content
 
 
 # The petition page ---------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def test_count_api_is_served_from_the_cache_without_a_query(db, settings, django
     settings.PETITION_COUNT_MAX_AGE = 10
     petition = make_petition()
     make_signature(petition, state=Signature.State.CONFIRMED)
-    url = reverse("petitions:api-detail", kwargs={"slug": petition.slug})
+    url = reverse("api:petition-detail", kwargs={"slug": petition.slug})
     assert Client().get(url).json()["total_signatures"] == 1
     with django_assert_num_queries(0):
         again = Client().get(url)
@@ -151,17 +151,17 @@ def stored_keys():
     ("canonical", "variants"),
     [
         (
-            "/news/?page=1",
-            ["/news/?page=01", "/news/?page=\uff11", "/news/?page=+1", "/news/?page=1&page=01"],
+            "/en/news/?page=1",
+            ["/en/news/?page=01", "/en/news/?page=\uff11", "/en/news/?page=+1", "/en/news/?page=1&page=01"],
         ),
-        ("/news/", ["/news/?page=", "/news/?utm_source=x"]),
-        ("/coalition/?country=KR", ["/coalition/?country=kr", "/coalition/?country=%20Kr%20"]),
+        ("/en/news/", ["/en/news/?page=", "/en/news/?utm_source=x"]),
+        ("/en/coalition/?country=KR", ["/en/coalition/?country=kr", "/en/coalition/?country=%20Kr%20"]),
         (
-            "/coalition/?kind=organisation",
-            ["/coalition/?kind=Organisation", "/coalition/?kind=ORGANISATION%20"],
+            "/en/coalition/?kind=organisation",
+            ["/en/coalition/?kind=Organisation", "/en/coalition/?kind=ORGANISATION%20"],
         ),
-        ("/coalition/?page=1", ["/coalition/?page=001", "/coalition/?page=\uff11"]),
-        ("/testimonies/?page=1", ["/testimonies/?page=01"]),
+        ("/en/coalition/?page=1", ["/en/coalition/?page=001", "/en/coalition/?page=\uff11"]),
+        ("/en/testimonies/?page=1", ["/en/testimonies/?page=01"]),
     ],
 )
 def test_a_variant_of_a_query_value_shares_the_canonical_copy(content, canonical, variants):
@@ -176,7 +176,7 @@ def test_a_variant_of_a_query_value_shares_the_canonical_copy(content, canonical
 
 
 @pytest.mark.parametrize(
-    "url", ["/news/?page=abc", "/news/?page=0", "/coalition/?page=-1", "/testimonies/?page=1.0"]
+    "url", ["/en/news/?page=abc", "/en/news/?page=0", "/en/coalition/?page=-1", "/en/testimonies/?page=1.0"]
 )
 def test_a_junk_page_number_is_sent_to_the_first_page_and_stores_nothing(content, url):
     response = Client().get(url)
@@ -186,7 +186,7 @@ def test_a_junk_page_number_is_sent_to_the_first_page_and_stores_nothing(content
 
 
 def test_a_page_past_the_last_is_the_views_404(content):
-    assert Client().get("/news/?page=999").status_code == 404
+    assert Client().get("/en/news/?page=999").status_code == 404
 
 
 def test_a_made_up_referrer_before_a_real_one_shares_the_real_ones_copy(client, settings):

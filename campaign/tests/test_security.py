@@ -290,12 +290,12 @@ PRODUCTION_SECURITY = {
 
 # url → what it is; the public API joins as soon as it exists (placeholder until then).
 HEADER_URLS = {
-    "/": "page",
-    "/about/": "page",
-    "/appeals/": "page",
-    "/testimonies/": "page",
-    "/coalition/": "page",
-    "/news/feed/": "feed",
+    "/en/": "page",
+    "/en/about/": "page",
+    "/en/appeals/": "page",
+    "/en/testimonies/": "page",
+    "/en/coalition/": "page",
+    "/en/news/feed/": "feed",
     "/healthz": "json",
     "/api/v1/petitions/": "api",
     "/robots.txt": "text",
@@ -381,7 +381,7 @@ def test_cookies_are_secure_httponly_and_same_site(db):
     )
     assert response.status_code == 302
     session = client.cookies["sessionid"]
-    client.post("/cookies/", {"choice": "declined", "next": "/"}, secure=True)
+    client.post("/en/cookies/", {"choice": "declined", "next": "/"}, secure=True)
     consent = client.cookies["cookie_consent"]
     for cookie in (csrf, session, consent):
         assert cookie["secure"] is True, cookie.key
@@ -415,15 +415,25 @@ class UnreadableStream:
 
 def test_five_megabyte_post_gets_a_styled_413(client, db):
     body = b"comment=" + b"x" * FIVE_MB
-    response = client.post("/petitions/any/", body, content_type="application/x-www-form-urlencoded")
+    response = client.post("/en/petitions/any/", body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413
     assert b"Too much data" in response.content
     assert b'<a class="skip-link"' in response.content  # the site's own page, not a bare error
 
 
+def test_a_413_is_in_the_language_of_the_address_it_refuses(client, db):
+    from django.utils import translation
+
+    translation.activate("fr")  # what the thread served last must not decide
+    body = b"comment=" + b"x" * FIVE_MB
+    response = client.post("/ko/petitions/any/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert '<html lang="ko">' in response.text and "데이터가 너무 많습니다" in response.text
+
+
 def test_oversized_body_is_refused_without_being_read(client, db):
     response = client.post(
-        "/petitions/any/",
+        "/en/petitions/any/",
         content_type="application/x-www-form-urlencoded",
         CONTENT_LENGTH=str(FIVE_MB),
         **{"wsgi.input": UnreadableStream()},
@@ -433,13 +443,13 @@ def test_oversized_body_is_refused_without_being_read(client, db):
 
 def test_file_upload_to_the_public_site_gets_413(client, db):
     upload = SimpleUploadedFile("evidence.bin", b"\0" * (2 * 1024 * 1024))
-    response = client.post("/petitions/any/", {"name": "A", "file": upload})
+    response = client.post("/en/petitions/any/", {"name": "A", "file": upload})
     assert response.status_code == 413
 
 
 def test_body_just_under_the_limit_is_let_through(client, db):
     body = b"comment=" + b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2)
-    response = client.post("/petitions/any/", body, content_type="application/x-www-form-urlencoded")
+    response = client.post("/en/petitions/any/", body, content_type="application/x-www-form-urlencoded")
     assert response.status_code != 413
 
 
@@ -462,7 +472,7 @@ def test_too_many_fields_get_400(db):
     fields = [("csrfmiddlewaretoken", token)] + [
         (f"f{i}", "1") for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 50)
     ]
-    for url in ("/admin/login/", "/petitions/any/"):
+    for url in ("/admin/login/", "/en/petitions/any/"):
         response = client.post(url, urlencode(fields), content_type="application/x-www-form-urlencoded")
         assert response.status_code == 400, url
         assert b"Traceback" not in response.content

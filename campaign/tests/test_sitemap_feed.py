@@ -47,21 +47,47 @@ def test_sitemap_lists_every_public_page_on_the_site_url_and_no_draft(client):
 
     base = "https://icnk.example.org"
     for path in [
-        "/",
-        "/appeals/",
-        "/timeline/",
-        "/news/",
-        "/about/",
-        "/privacy/",
-        "/coalition/",
-        "/testimonies/",
-        "/petitions/un-commission-of-inquiry/",
-        "/news/published-statement/",
-        "/testimonies/kim-hye-sook/",
+        "/en/",
+        "/en/appeals/",
+        "/en/timeline/",
+        "/en/news/",
+        "/en/about/",
+        "/en/privacy/",
+        "/en/cookies/",
+        "/en/coalition/",
+        "/en/testimonies/",
+        "/en/petitions/un-commission-of-inquiry/",
+        "/en/news/published-statement/",
+        "/en/testimonies/kim-hye-sook/",
     ]:
         assert base + path in locations
     assert not [loc for loc in locations if "draft" in loc]
     assert all(loc.startswith(base + "/") for loc in locations)
+
+
+@override_settings(SITE_URL="https://icnk.example.org")
+def test_sitemap_lists_each_page_in_every_language_with_its_alternates_and_x_default(client):
+    make_statement(slug="published-statement")
+    response = client.get("/sitemap.xml")
+    root = ET.fromstring(response.content)
+    base = "https://icnk.example.org"
+    locations = [loc.text for loc in root.iter(f"{SITEMAP}loc")]
+    for language in ("en", "ko", "ja", "fr"):
+        assert f"{base}/{language}/about/" in locations
+        assert f"{base}/{language}/news/published-statement/" in locations
+    (entry,) = [
+        url for url in root.iter(f"{SITEMAP}url") if url.findtext(f"{SITEMAP}loc") == f"{base}/ko/about/"
+    ]
+    alternates = {
+        link.get("hreflang"): link.get("href") for link in entry.iter("{http://www.w3.org/1999/xhtml}link")
+    }
+    assert alternates == {
+        "en": f"{base}/en/about/",
+        "ko": f"{base}/ko/about/",
+        "ja": f"{base}/ja/about/",
+        "fr": f"{base}/fr/about/",
+        "x-default": f"{base}/about/",
+    }
 
 
 def test_sitemap_query_count_does_not_grow_with_rows(client, django_assert_max_num_queries):
@@ -79,7 +105,7 @@ def test_feed_is_atom_with_absolute_links_and_only_published_statements(client):
     make_statement(slug="newer", title="Newer", date=datetime.date(2011, 12, 9))
     make_statement(slug="draft", title="Draft", is_published=False)
 
-    response = client.get("/news/feed/")
+    response = client.get("/en/news/feed/")
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/atom+xml")
@@ -88,14 +114,14 @@ def test_feed_is_atom_with_absolute_links_and_only_published_statements(client):
     entries = feed.findall(f"{ATOM}entry")
     assert [entry.findtext(f"{ATOM}title") for entry in entries] == ["Newer", "Older"]
     links = [entry.find(f"{ATOM}link").get("href") for entry in entries]
-    assert links == ["https://icnk.example.org/news/newer/", "https://icnk.example.org/news/older/"]
-    assert feed.find(f"{ATOM}link[@rel='self']").get("href") == "https://icnk.example.org/news/feed/"
+    assert links == ["https://icnk.example.org/en/news/newer/", "https://icnk.example.org/en/news/older/"]
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href") == "https://icnk.example.org/en/news/feed/"
     assert entries[1].findtext(f"{ATOM}summary") == "Old summary."
     assert entries[0].find(f"{ATOM}author").findtext(f"{ATOM}name").startswith("Willy Fautré")
     assert feed.findtext(f"{ATOM}updated")
 
 
 def test_news_page_advertises_the_feed(client):
-    response = client.get("/news/")
+    response = client.get("/en/news/")
 
     assert b'<link rel="alternate" type="application/atom+xml"' in response.content

@@ -61,8 +61,8 @@ def test_pages_never_link_a_stored_javascript_url(client):
         is_published=True,
     )
 
-    members = client.get("/coalition/").content.decode()
-    about = client.get("/about/").content.decode()
+    members = client.get("/en/coalition/").content.decode()
+    about = client.get("/en/about/").content.decode()
     detail = client.get(testimony.get_absolute_url()).content.decode()
 
     for page in (members, about, detail):

@@ -47,9 +47,10 @@ def robots_txt(request):
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
-        "Disallow: /petitions/*/confirm/",
-        "Disallow: /petitions/*/withdraw/",
-        "Disallow: /petitions/*/thanks/",
+        # Every language's copy: /en/petitions/…, /ko/petitions/… (and the old unprefixed links).
+        "Disallow: /*petitions/*/confirm/",
+        "Disallow: /*petitions/*/withdraw/",
+        "Disallow: /*petitions/*/thanks/",
         f"Sitemap: {settings.SITE_URL}/sitemap.xml",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

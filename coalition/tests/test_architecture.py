@@ -13,6 +13,9 @@ FORBIDDEN = {
     "petitions": {"campaign", "testimonies"},
     # The page cache serves every app, so it imports none of them.
     "pagecache": {"campaign", "petitions", "coalition", "testimonies"},
+    # The languages' shared pieces (URL prefixes, missing translations, the admin's
+    # column) serve every app, coalition and testimonies included, so they import none.
+    "translations": {"campaign", "petitions", "coalition", "testimonies"},
 }
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 
 from petitions.models import ConsentWording, Petition, Signature
+from translations.admin import TranslatedAdmin, TranslationStackedInline
 
 CLOSED_STATES = {Petition.State.CLOSED, Petition.State.DELIVERED}
 STATE_COUNT_FIELDS = {state: f"{state.value}_count" for state in Signature.State}
@@ -51,7 +52,7 @@ class ConsentWordingHistoryInline(admin.TabularInline):
         return False
 
 
-class NewConsentWordingInline(admin.StackedInline):
+class NewConsentWordingInline(TranslationStackedInline):
     """A new consent wording; it gets the next version number when saved."""
 
     model = ConsentWording
@@ -71,7 +72,7 @@ class NewConsentWordingInline(admin.StackedInline):
 
 
 @admin.register(Petition)
-class PetitionAdmin(admin.ModelAdmin):
+class PetitionAdmin(TranslatedAdmin):
     list_display = [
         "title",
         "state",

@@ -65,6 +65,7 @@ def sign_petition(
     referrer,
     suspicious=False,
     consent_wording=None,
+    language="en",
 ):
     """Store a pending (or suspected) signature once per normalised email; enqueue the confirmation.
 
@@ -74,7 +75,8 @@ def sign_petition(
     (honeypot filled, form sent too fast) and the rate limit store the
     signature as ``suspected``, with no email. ``consent_wording``: the
     petition's current wording, if the caller has it already (else it is looked
-    up). Returns the signature.
+    up). ``language``: the page's language, which the signer read the consent
+    wording in and gets their emails in. Returns the signature.
 
     Cost: one INSERT (its own transaction) and the task's enqueue after it; a
     spike of signatures is a stream of single-row inserts that never wait on
@@ -99,6 +101,7 @@ def sign_petition(
         keep_informed=keep_informed,
         consent_wording=consent_wording,
         consented_at=now,
+        language=language,
         state=state,
         created_at=now,
         ip_hash=ip_hash,
@@ -126,6 +129,7 @@ NEWER_DETAILS = [
     "keep_informed",
     "consent_wording",
     "consented_at",
+    "language",
     "ip_hash",
     "referrer",
 ]

@@ -23,7 +23,7 @@ def signature_count(monkeypatch):
 
 
 def detail_url(petition):
-    return reverse("petitions:api-detail", kwargs={"slug": petition.slug})
+    return reverse("api:petition-detail", kwargs={"slug": petition.slug})
 
 
 LIST_URL = "/api/v1/petitions/"

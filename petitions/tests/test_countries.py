@@ -108,4 +108,4 @@ def test_empty_petition_says_so(client):
 def test_draft_and_unknown_petitions_are_404(client):
     draft = make_petition(state=Petition.State.DRAFT, consent_text=None)
     assert client.get(url(draft)).status_code == 404
-    assert client.get("/petitions/no-such-petition/countries/").status_code == 404
+    assert client.get("/en/petitions/no-such-petition/countries/").status_code == 404

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 def test_withdrawal_erases_invalidated_and_suspected_signatures_too(client, state):
     signature = make_signature(state=state, comment="mine")
     token = make_token(signature=signature, purpose="withdraw")
-    url = f"/petitions/{signature.petition.slug}/withdraw/{token}/"
+    url = f"/en/petitions/{signature.petition.slug}/withdraw/{token}/"
     assert client.get(url).status_code == 200
 
     assert client.post(url).status_code == 303

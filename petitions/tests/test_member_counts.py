@@ -10,7 +10,7 @@ from petitions.tests.factories import make_signature
 from tests.factories import make_content_editor, sign_in_staff
 
 pytestmark = pytest.mark.django_db
-URL = "/coalition/"
+URL = "/en/coalition/"
 
 
 @pytest.fixture

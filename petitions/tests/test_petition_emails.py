@@ -42,10 +42,10 @@ def test_email_has_text_and_html_with_absolute_confirm_and_withdraw_links(emaile
     html_links = links(html)
     for found in (text_links, html_links):
         assert any(
-            link.startswith(f"https://campaign.example.org/petitions/{slug}/confirm/") for link in found
+            link.startswith(f"https://campaign.example.org/en/petitions/{slug}/confirm/") for link in found
         )
         assert any(
-            link.startswith(f"https://campaign.example.org/petitions/{slug}/withdraw/") for link in found
+            link.startswith(f"https://campaign.example.org/en/petitions/{slug}/withdraw/") for link in found
         )
     assert "Dear Kim Min-ji" in message.body and "Dear Kim Min-ji" in html
     assert "7 days" in message.body

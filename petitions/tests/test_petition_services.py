@@ -76,14 +76,16 @@ def test_ip_hash_is_keyed_and_never_the_raw_address(settings):
 
 def test_x_forwarded_for_is_ignored_without_a_proxy_count(settings):
     settings.PROXY_COUNT = 0
-    meta = RequestFactory(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="203.0.113.9").get("/").META
+    meta = RequestFactory(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="203.0.113.9").get("/en/").META
     assert addresses.client_ip(meta=meta) == "10.0.0.5"
 
 
 def test_x_forwarded_for_entry_appended_by_the_trusted_proxy_is_used(settings):
     settings.PROXY_COUNT = 1
     # The client wrote a fake first entry; our proxy appended the real address.
-    meta = RequestFactory(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9").get("/").META
+    meta = (
+        RequestFactory(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9").get("/en/").META
+    )
     assert addresses.client_ip(meta=meta) == "203.0.113.9"
     settings.PROXY_COUNT = 2
     assert addresses.client_ip(meta=meta) == "1.2.3.4"
@@ -91,7 +93,7 @@ def test_x_forwarded_for_entry_appended_by_the_trusted_proxy_is_used(settings):
 
 def test_malformed_x_forwarded_for_falls_back_to_remote_addr(settings):
     settings.PROXY_COUNT = 1
-    meta = RequestFactory(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="<script>").get("/").META
+    meta = RequestFactory(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="<script>").get("/en/").META
     assert addresses.client_ip(meta=meta) == "10.0.0.5"
 
 

@@ -53,7 +53,7 @@ def confirm_url(signature, purpose="confirm"):
 def test_petition_url_redirects_to_the_featured_open_petition(client):
     featured = make_petition(is_featured=True, opens_at=timezone.now() - timedelta(days=30))
     make_petition()  # newer, not featured
-    response = client.get("/petition/")
+    response = client.get("/en/petition/")
     assert response.status_code == 302
     assert response["Location"] == featured.get_absolute_url()
 
@@ -63,12 +63,12 @@ def test_petition_url_falls_back_to_the_newest_open_petition(client):
     newest = make_petition()
     make_petition(state=Petition.State.DRAFT, is_featured=True)
     make_petition(state=Petition.State.CLOSED)
-    assert client.get("/petition/")["Location"] == newest.get_absolute_url()
+    assert client.get("/en/petition/")["Location"] == newest.get_absolute_url()
 
 
 def test_petition_url_is_404_when_no_petition_is_open(client):
     make_petition(state=Petition.State.CLOSED)
-    response = client.get("/petition/")
+    response = client.get("/en/petition/")
     assert response.status_code == 404
     assertContains(response, "Page not found", status_code=404)
 
@@ -521,7 +521,7 @@ def test_progress_tag_shows_the_cached_count(petition, settings):
     from django.template import Context, Template
 
     html = Template(template).render(Context({"petition": petition}))
-    assert "<strong>1</strong> signature of a goal of 1000" in " ".join(html.split())
+    assert "<strong>1</strong> signature of a goal of 1,000" in " ".join(html.split())
     assert 'max="1000" value="1"' in html
 
 

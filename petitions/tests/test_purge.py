@@ -154,7 +154,7 @@ def staff_email_again(action, signature, capture_on_commit):
 
 def confirm_with_the_emailed_link(client, signature):
     (message,) = mail.outbox
-    path = re.search(r"https?://[^/\s]+(/petitions/\S+/confirm/\S+/)", message.body).group(1)
+    path = re.search(r"https?://[^/\s]+(/en/petitions/\S+/confirm/\S+/)", message.body).group(1)
     assert client.post(path).status_code == 303
     signature.refresh_from_db()
     return signature.state

@@ -17,6 +17,7 @@ from petitions.exports import spreadsheet_safe
 from petitions.models import ConsentWording, Petition, Signature, SignatureExport, StaffAction
 from petitions.tests.factories import make_consent, make_petition, make_signature
 from tests.factories import CONTENT_EDITORS, SUPPORTER_DATA, make_staff_user, sign_in_staff
+from translations.testing import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -440,7 +441,7 @@ def petition_post_data(petition, new_text="", existing=()):
         data[f"consent_wordings-{index}-id"] = wording.pk
         data[f"consent_wordings-{index}-petition"] = petition.pk
         data[f"consent_wordings-{index}-text"] = "tampered"
-    return data
+    return admin_form_data(data, Petition, {"consent_wordings": ConsentWording})
 
 
 def test_new_consent_wording_gets_next_version_and_old_ones_stay(editor_client, petition):

@@ -91,7 +91,7 @@ def connection():
 
 
 def petition_path():
-    return f"/petitions/{SLUG}/"
+    return f"/en/petitions/{SLUG}/"
 
 
 def has_signing_flow():

@@ -31,7 +31,7 @@ from .common import (
 
 # Scenario c: PostgreSQL stopped mid-run ------------------------------------------------------
 
-PROBES = ["/healthz", "/", "/news/", "/api/v1/petitions/", petition_path()]
+PROBES = ["/healthz", "/en/", "/en/news/", "/api/v1/petitions/", petition_path()]
 
 
 def scenario_c():

@@ -4,6 +4,7 @@ from django.urls import reverse
 from testimonies import models
 from testimonies.tests.factories import make_passage, make_testimony, make_topic
 from tests.factories import make_content_editor, sign_in_staff
+from translations.testing import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,8 @@ def change_form_data(testimony, **overrides):
     if testimony.is_published:
         data["is_published"] = "on"
     data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
+    data = {key: value for key, value in data.items() if value is not None}
+    return admin_form_data(data, models.Testimony, {"passages": models.Passage})
 
 
 def test_publishing_without_consent_shows_a_clear_error_in_the_admin(editor_client):
@@ -120,7 +122,8 @@ def test_content_editor_filters_testimonies_by_topic(editor_client):
 
 def test_content_editor_adds_a_topic(editor_client):
     response = editor_client.post(
-        reverse("admin:testimonies_topic_add"), {"name": "Forced labour", "slug": "forced-labour"}
+        reverse("admin:testimonies_topic_add"),
+        admin_form_data({"name": "Forced labour", "slug": "forced-labour"}, models.Topic),
     )
     assert response.status_code == 302
     assert models.Topic.objects.filter(slug="forced-labour").exists()

@@ -160,7 +160,7 @@ def test_detail_has_meta_description_og_tags_and_canonical(client):
     assert '<meta name="description" content="Born in Camp No. 14 in 1982.">' in content
     assert '<meta property="og:title" content="Shin Dong Hyuk: a survivor\'s testimony">' in content
     assert '<meta property="og:type" content="article">' in content
-    assert '<link rel="canonical" href="http://testserver/testimonies/shin-dong-hyuk/">' in content
+    assert '<link rel="canonical" href="http://testserver/en/testimonies/shin-dong-hyuk/">' in content
 
 
 def test_detail_runs_few_queries_whatever_the_number_of_passages(client, django_assert_max_num_queries):

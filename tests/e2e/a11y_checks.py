@@ -241,8 +241,9 @@ FOCUS_STEP = (
   return {
     key: describe(el) + '@' + Math.round(r.left) + ',' + Math.round(r.top),
     description: describe(el),
-    isSkipLink: el.matches('a[href^="#"]') && /skip/i.test(el.textContent) &&
-      !!document.getElementById(el.getAttribute('href').slice(1)),
+    // In any language: a same-page link to the main content (or, in English, one that says "skip").
+    isSkipLink: el.matches('a[href^="#"]') && !!document.getElementById(el.getAttribute('href').slice(1)) &&
+      (/skip/i.test(el.textContent) || document.getElementById(el.getAttribute('href').slice(1)).tagName === 'MAIN'),
     visible,
     // Focus on something the reader cannot see: a honeypot, a visually hidden or off-screen element.
     unseen: r.width < 4 || r.height < 4 || s.clip === 'rect(0px, 0px, 0px, 0px)' || s.clipPath === 'inset(50%)' ||

@@ -14,9 +14,11 @@ Set A11Y_ALL_PAGES=1 to check ALL_PAGES instead of PAGES (see below).
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import translation
 
 from petitions.models import Signature
 from tests.e2e.a11y_checks import (
@@ -100,7 +102,32 @@ ALL_PAGES = [
     Page("database-down", "/__checks__/503/", status=(503,)),
 ]
 
-PAGES = ALL_PAGES
+LANGUAGES = [code for code, _ in settings.LANGUAGES]
+LANGUAGE_PREFIX = re.compile(r"^/(?:" + "|".join(LANGUAGES) + r")/")
+LANGUAGE_OF = {}
+
+
+def in_language(spec, language):
+    """``spec`` in ``language``: its path reversed under that language, or given that prefix.
+
+    The two deliberate failures (/__checks__/…) have no prefix: the browser's
+    Accept-Language (the context's locale) chooses their language.
+    """
+
+    def path(site):
+        with translation.override(language):
+            resolved = spec.resolve(site)
+        if resolved.startswith("/__checks__/") or LANGUAGE_PREFIX.match(resolved):
+            return resolved
+        return f"/{language}{resolved}"
+
+    page = Page(f"{language}-{spec.id}", path, spec.action, spec.status)
+    LANGUAGE_OF[page.id] = language
+    return page
+
+
+# Every page in every language (issue 13).
+PAGES = [in_language(spec, language) for language in LANGUAGES for spec in ALL_PAGES]
 
 
 @pytest.fixture(scope="module")
@@ -181,17 +208,32 @@ def arrival_findings(response, spec, path, label):
     return findings
 
 
+def language_findings(page, language):
+    """The page says its language; every other lang attribute names one of the site's languages."""
+    found = page.evaluate(
+        """() => ({html: document.documentElement.lang,
+                  others: [...document.body.querySelectorAll('[lang]')].map(e => e.lang)})"""
+    )
+    findings = []
+    if found["html"] != language:
+        findings.append(f"lang: <html lang={found['html']!r}>, expected {language!r}")
+    findings += [f"lang: an element says lang={other!r}" for other in set(found["others"]) - set(LANGUAGES)]
+    return findings
+
+
 @pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.id)
 def test_page(spec, site, context_factory, axe_source, html_sources):
     try:
         path = spec.resolve(site)
     except NotBuiltYet as reason:
         pytest.skip(str(reason))
-    page = context_factory()
+    language = LANGUAGE_OF[spec.id]
+    page = context_factory(locale=language)
     watch_subresources(page)
     response = open_or_skip(page, spec, path)
     html_sources[spec.id] = response.text()
     findings = arrival_findings(response, spec, path, "")
+    findings += language_findings(page, language)
     with_js = reading(page)
     if not with_js["mainText"]:
         findings.append("reading: <main> has no text")
@@ -204,7 +246,7 @@ def test_page(spec, site, context_factory, axe_source, html_sources):
     findings += console_findings(page, spec, "")
 
     # Without JavaScript the page reads the same: no text or heading depends on a script.
-    plain = context_factory(java_script_enabled=False)
+    plain = context_factory(java_script_enabled=False, locale=language)
     watch_subresources(plain)
     plain_response = open_page(plain, spec, path)
     findings += arrival_findings(plain_response, spec, path, "without JavaScript")
@@ -253,9 +295,13 @@ def test_cookie_choice_works_without_javascript(site, context_factory):
     assert {cookie["name"] for cookie in page.context.cookies()} - before, "the choice was not remembered"
 
 
-def test_petition_sign_confirm_withdraw_without_javascript(site, context_factory):
-    page = context_factory(java_script_enabled=False)
-    page.goto(site.petition.get_absolute_url())
+@pytest.mark.parametrize("language", ["en", "ja", "ko"])
+def test_petition_sign_confirm_withdraw_without_javascript(site, context_factory, language):
+    page = context_factory(java_script_enabled=False, locale=language)
+    with translation.override(language):
+        page.goto(site.petition.get_absolute_url())
+        thanks = reverse("petitions:thanks", kwargs={"slug": site.petition.slug})
+    assert page.evaluate("document.documentElement.lang") == language
     form = page.locator(PETITION_FORM)
     if form.count() == 0:
         pytest.skip("the petition form is not built yet")
@@ -263,14 +309,17 @@ def test_petition_sign_confirm_withdraw_without_javascript(site, context_factory
     fill_petition_form(form, email)
     with page.expect_navigation():
         submit_button(form).click()
-    assert page.url.endswith(reverse("petitions:thanks", kwargs={"slug": site.petition.slug}))
+    assert page.url.endswith(thanks)
     signature = Signature.objects.get(petition=site.petition, email=email)
+    assert signature.language == language
     (message,) = [m for m in mail.outbox if email in m.to]
     body = message.body + "".join(str(alternative[0]) for alternative in getattr(message, "alternatives", []))
-    confirm = re.search(r"/petitions/[\w-]+/confirm/[^/\s\"<]+/", body).group(0)
-    withdraw = re.search(r"/petitions/[\w-]+/withdraw/[^/\s\"<]+/", body).group(0)
+    confirm = re.search(r"/\w\w/petitions/[\w-]+/confirm/[^/\s\"<]+/", body).group(0)
+    withdraw = re.search(r"/\w\w/petitions/[\w-]+/withdraw/[^/\s\"<]+/", body).group(0)
+    assert confirm.startswith(f"/{language}/") and withdraw.startswith(f"/{language}/")
 
     page.goto(confirm)
+    assert page.evaluate("document.documentElement.lang") == language
     with page.expect_navigation():
         submit_button(page.locator("main form[method=post i]").first).click()
     signature.refresh_from_db()
@@ -281,6 +330,7 @@ def test_petition_sign_confirm_withdraw_without_javascript(site, context_factory
         submit_button(page.locator("main form[method=post i]").first).click()
     signature.refresh_from_db()
     assert signature.state == Signature.State.WITHDRAWN
+    assert page.evaluate("document.documentElement.lang") == language
 
 
 def test_petition_form_can_be_sent_with_the_keyboard_alone(site, context_factory):

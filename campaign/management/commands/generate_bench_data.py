@@ -17,6 +17,7 @@ import time
 from django.core.cache import cache
 from django.core.management import BaseCommand, CommandError, call_command
 from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -26,7 +27,7 @@ from pagecache import bump_content_version
 from petitions.models import ConsentWording, Petition, Signature
 from testimonies.models import Passage, Testimony, Topic
 
-BENCH_DOMAIN = "bench.example.org"
+BENCH_DOMAIN = "bench.example.org"  # every address this command (and make bench) makes ends with it
 CONFIRM_DOMAIN = "confirm.bench.example.org"
 # From this many rows on, indexes and constraints are rebuilt after loading.
 REBUILD_FROM = 100_000
@@ -59,11 +60,18 @@ COPY_COLUMNS = (
     "withdrawn_at",
     "ip_hash",
     "referrer_id",
+    "language",  # no database default: the bench's signers all sign in English
 )
 FILLER = (
     "Generated text for the benchmark, standing in for a member's description or a "
     "testimony's context of a realistic length. "
 )
+
+
+def real_signatures():
+    """Signatures whose address is not one of the bench's (withdrawn and anonymised ones left aside)."""
+    made_here = Q(email_normalised__endswith=BENCH_DOMAIN)
+    return Signature.objects.exclude(made_here | Q(email_normalised__regex=r"^(withdrawn|anonymised)-"))
 
 
 class Command(BaseCommand):
@@ -82,8 +90,18 @@ class Command(BaseCommand):
         parser.add_argument("--tokens-file", default="")
         parser.add_argument("--clear-cache", action="store_true", help="Empty the shared cache at the end.")
         parser.add_argument("--json", action="store_true", help="Print a JSON summary on the last line.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Add bench data even to a database holding signatures this command did not make.",
+        )
 
     def handle(self, *args, signatures, members, testimonies, confirm_tokens, tokens_file, **options):
+        if not options["force"] and real_signatures().exists():
+            raise CommandError(
+                "This database holds signatures that generate_bench_data did not make (real supporters?): "
+                "refusing to add bench data to it. Use a database of its own, or --force."
+            )
         started = time.monotonic()
         self.timings = {}
         call_command("load_content", verbosity=0)
@@ -113,7 +131,7 @@ class Command(BaseCommand):
         summary = {
             "petition_slug": petition.slug,
             "petition_path": petition.get_absolute_url(),
-            "api_path": reverse("petitions:api-detail", kwargs={"slug": petition.slug}),
+            "api_path": reverse("api:petition-detail", kwargs={"slug": petition.slug}),
             "testimony_path": testimony.get_absolute_url() if testimony else None,
             "signatures": Signature.objects.filter(petition=petition).count(),
             "inserted": wanted,
@@ -238,7 +256,7 @@ class Command(BaseCommand):
                 f"{row_state}\t{created_text[k]}\t"
                 f"{confirmed_text[k] if row_state == confirmed else r'\N'}\t"
                 f"{withdrawn_text[k] if row_state == withdrawn else r'\N'}\t{ip_hashes[i % 997]}\t"
-                f"{referrers[i % len(referrers)] if i % 10 == 0 else r'\N'}\n"
+                f"{referrers[i % len(referrers)] if i % 10 == 0 else r'\N'}\ten\n"
             )
 
     def insert_signatures(
@@ -347,7 +365,8 @@ def _insert_select(petition, wording, member_ids, start, count, domain, state):
                CASE WHEN st = %(confirmed)s THEN created + interval '5 minutes' END,
                CASE WHEN st = %(withdrawn)s THEN created + interval '1 day' END,
                (%(ip_hashes)s::text[])[i % 997 + 1],
-               CASE WHEN i % 10 = 0 THEN (%(referrers)s::bigint[])[i % %(n_referrers)s + 1] END
+               CASE WHEN i % 10 = 0 THEN (%(referrers)s::bigint[])[i % %(n_referrers)s + 1] END,
+               'en'
         FROM (
             SELECT i, 's' || i || '@' || %(domain)s AS e, {state_sql.replace("%s", "%(state)s")} AS st,
                    %(now)s - interval '30 days' * (((i * 7919) % {spread})::float / {spread}) AS created
