@@ -85,7 +85,7 @@ class Node:
         url = f"postgres://{DB['user']}:{DB['password']}@{self.outside}:{c.pgbouncer_port}/campaign"  # deploy/pgbouncer: the name "campaign"
         return c.site_env(
             NODE_NAME=self.name,
-            DATABASE_URL=f"{url}?pool_max=0",
+            DATABASE_URL=url,
             DATABASE_DISABLE_SERVER_SIDE_CURSORS="1",
             CACHE_URL=f"redis://:{c.redis_password}@{self.outside}:{c.redis_port}/0",
             BIND=f"{self.addr}:8000",
@@ -218,10 +218,13 @@ class Cluster:
         os.kill(self.nginx.pid, signal.SIGHUP)
         time.sleep(settle)
 
-    def start_nginx(self):
+    def make_certificate(self):
+        """The run's throwaway certificate for nginx (the site's TLS paths are placeholders)."""
         cert, key = self.tmp / "cert.pem", self.tmp / "key.pem"
         run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
              "-keyout", key, "-out", cert])  # fmt: skip
+
+    def start_nginx(self):
         self.write_site()
         # The test's own main file (the machine's nginx.conf is Debian's): just enough to load the site.
         (self.tmp / "nginx.conf").write_text(
