@@ -11,11 +11,16 @@ signature stays pending throughout, so staff can still resend from the admin.
 The immediate backend cannot defer, so there the failure is logged and recorded
 once and nothing loops or sleeps.
 
-A task may run twice: a worker killed after the send but before it recorded
-the task's success leaves it "running", and ``manage.py reap_tasks`` queues it
-again. Each task carries the time its email was asked for (``requested_at``);
-it sends nothing when an email already went out to that signature since then.
-A later request (signing again, staff's resend) asks anew, so it still sends.
+A task may run twice: a worker killed mid-task leaves it "running", and
+``manage.py reap_tasks`` queues it again. Each task carries the time its email
+was asked for (``requested_at``), and claims the send before making it: one
+conditional UPDATE stamps ``confirmation_sent_at`` only if no email went out
+(or was claimed) for this signature since then. A re-run task finds the claim
+and sends nothing, so one request never yields two emails. The price: a worker
+killed between the claim and the send loses that one email (at most once, not
+at least once); the signature stays pending and staff's resend asks anew. A
+failed send gives its claim back, so the retry sends. A later request (signing
+again, staff's resend) asks anew, so it still sends.
 
 Updates (``send_update_batch``) go out at most ``UPDATE_SEND_RATE`` a minute: each run
 sends one batch of queued deliveries and enqueues the next run for when the rate allows.
@@ -31,6 +36,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -71,6 +77,25 @@ def _already_sent(signature, requested_at):
     """True when an email went out to this signature after `requested_at` (a re-run task)."""
     sent_at = signature.confirmation_sent_at
     return bool(requested_at) and sent_at is not None and sent_at >= parse_datetime(requested_at)
+
+
+def _claim(signature, requested_at, sent_at):
+    """Stamp `sent_at` before the send, only if no send was made or claimed since `requested_at`.
+
+    One conditional UPDATE, so of two runs of one task (a reaped one and its original, or two
+    workers) exactly one wins and sends. Without `requested_at` (tasks queued before it existed),
+    the claim only requires the stamp to be unchanged since the signature was read.
+    """
+    rows = Signature.objects.filter(pk=signature.pk, state=Signature.State.PENDING)
+    if requested_at:
+        rows = rows.filter(
+            Q(confirmation_sent_at__isnull=True) | Q(confirmation_sent_at__lt=parse_datetime(requested_at))
+        )
+    elif signature.confirmation_sent_at is None:
+        rows = rows.filter(confirmation_sent_at__isnull=True)
+    else:
+        rows = rows.filter(confirmation_sent_at=signature.confirmation_sent_at)
+    return rows.update(confirmation_sent_at=sent_at) == 1
 
 
 def _retry_later(signature_id, attempt, error, requested_at):
@@ -128,7 +153,7 @@ def send_confirmation(signature_id, attempt=1, requested_at=None):
     )
     if signature is None:
         return False
-    if _already_sent(signature, requested_at):
+    if _already_sent(signature, requested_at) or not _claim(signature, requested_at, sent_at):
         logger.info("Confirmation email for signature %s already sent since %s.", signature_id, requested_at)
         return False
     petition = signature.petition
@@ -167,9 +192,12 @@ def send_confirmation(signature_id, attempt=1, requested_at=None):
     try:
         message.send()
     except OSError as error:
+        # Give the claim back (unless a later send claimed since), so the retry sends.
+        Signature.objects.filter(pk=signature_id, confirmation_sent_at=sent_at).update(
+            confirmation_sent_at=signature.confirmation_sent_at
+        )
         _retry_later(signature_id, attempt, scrub_mail_error(error), requested_at)
         raise
-    Signature.objects.filter(pk=signature_id).update(confirmation_sent_at=sent_at)
     return True
 
 

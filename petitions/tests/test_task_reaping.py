@@ -69,3 +69,38 @@ def test_the_reaper_leaves_other_workers_and_recent_tasks_alone(signed):
     assert DBTaskResult.objects.get().status == "RUNNING"
     reap("--older-than", "0")
     assert DBTaskResult.objects.get().status == "READY"
+
+
+def test_a_task_killed_between_its_claim_and_the_send_sends_nothing_but_resend_does(signed, monkeypatch):
+    """At most once: the claim is made before the send, so a re-run never sends a second email."""
+    from django.core.mail import EmailMultiAlternatives
+
+    from petitions.tasks import send_confirmation
+
+    def killed(self, *args, **kwargs):
+        raise SystemExit("kill -9 after the claim")
+
+    task = DBTaskResult.objects.get()
+    monkeypatch.setattr(EmailMultiAlternatives, "send", killed)
+    with pytest.raises(SystemExit):  # the task's body, as the killed worker ran it
+        send_confirmation.call(*task.args_kwargs["args"], **task.args_kwargs["kwargs"])
+    monkeypatch.undo()
+    assert Signature.objects.get().confirmation_sent_at is not None  # claimed
+    killed_while_running()
+    reap("--worker-id", "node-b")
+    run_worker()
+    assert mail.outbox == []  # the lost email is not sent by the re-run...
+    assert resend_confirmations(queryset=Signature.objects.all()) == 1
+    run_worker()
+    assert len(mail.outbox) == 1  # ...but staff's resend asks anew
+
+
+def test_two_runs_of_one_task_send_one_email(signed):
+    """Two workers holding one task (the reaped one and its original): one claim wins."""
+    from petitions.tasks import send_confirmation
+
+    task = DBTaskResult.objects.get()
+    kwargs = task.args_kwargs["kwargs"]
+    assert send_confirmation.call(*task.args_kwargs["args"], **kwargs) is True
+    assert send_confirmation.call(*task.args_kwargs["args"], **kwargs) is False
+    assert len(mail.outbox) == 1

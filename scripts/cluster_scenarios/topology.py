@@ -11,6 +11,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -84,7 +85,7 @@ class Node:
         url = f"postgres://{DB['user']}:{DB['password']}@{self.outside}:{c.pgbouncer_port}/campaign"  # deploy/pgbouncer: the name "campaign"
         return c.site_env(
             NODE_NAME=self.name,
-            DATABASE_URL=f"{url}?pool_max=0",
+            DATABASE_URL=url,
             DATABASE_DISABLE_SERVER_SIDE_CURSORS="1",
             CACHE_URL=f"redis://:{c.redis_password}@{self.outside}:{c.redis_port}/0",
             BIND=f"{self.addr}:8000",
@@ -98,11 +99,13 @@ class Node:
             "WEB_WORKERS": str(self.cluster.web_workers),
         }
         if worker:
-            reap, work = unit_commands("campaign-worker.service", env)
-            run(["ip", "netns", "exec", self.ns, *reap], env=env)  # the unit's ExecStartPre
+            reap, work = (shlex.join(command) for command in unit_commands("campaign-worker.service", env))
+            # As systemd runs the unit: ExecStartPre (the reaper) before each start, and Restart=always
+            # with RestartSec=2 (the worker exits when PostgreSQL goes away under it).
             self.worker = Process(
-                ["ip", "netns", "exec", self.ns, *work], VAR / f"{self.name}-worker.log", env
-            )
+                ["ip", "netns", "exec", self.ns, "sh", "-c", f"while :; do {reap} && {work}; sleep 2; done"],
+                VAR / f"{self.name}-worker.log", env,
+            )  # fmt: skip
         if not web:
             return None
         (serve,) = unit_commands("campaign-web.service", env)
@@ -194,10 +197,9 @@ class Cluster:
         )
         self._wait_port(self.nodes[0].outside, self.pgbouncer_port, "pgbouncer")
 
-    def start_nginx(self):
+    def write_site(self, down=()):
+        """deploy/nginx's site with this run's values; a node in `down` is marked `down` (drained)."""
         cert, key = self.tmp / "cert.pem", self.tmp / "key.pem"
-        run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-             "-keyout", key, "-out", cert])  # fmt: skip
         site = render(DEPLOY / "nginx" / "campaign.conf", {
             "NODE_A": f"{self.nodes[0].addr}:8000", "NODE_B": f"{self.nodes[1].addr}:8000",
             "HTTP_LISTEN": f"{HOST}:{self.http_port}", "HTTPS_LISTEN": f"{HOST}:{self.https_port}",
@@ -205,7 +207,25 @@ class Cluster:
         site = site.replace("/etc/ssl/campaign/fullchain.pem", str(cert)).replace(
             "/etc/ssl/campaign/privkey.pem", str(key)
         )
+        for node in down:
+            site = site.replace(f"server {node.addr}:8000 ", f"server {node.addr}:8000 down ")
         (self.tmp / "site.conf").write_text(site)
+
+    def drain(self, *nodes, settle=1.5):
+        """Take `nodes` out of nginx's upstream (none: put every node back), as a deploy does before a
+        stop: reload (HUP) lets the old workers finish what they hold and close their kept connections."""
+        self.write_site(down=nodes)
+        os.kill(self.nginx.pid, signal.SIGHUP)
+        time.sleep(settle)
+
+    def make_certificate(self):
+        """The run's throwaway certificate for nginx (the site's TLS paths are placeholders)."""
+        cert, key = self.tmp / "cert.pem", self.tmp / "key.pem"
+        run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+             "-keyout", key, "-out", cert])  # fmt: skip
+
+    def start_nginx(self):
+        self.write_site()
         # The test's own main file (the machine's nginx.conf is Debian's): just enough to load the site.
         (self.tmp / "nginx.conf").write_text(
             f"worker_processes 2;\npid {self.tmp}/nginx.pid;\nerror_log {VAR}/nginx-error.log;\n"

@@ -6,6 +6,8 @@ nodes in network namespaces); the default stays plain HTTP to 127.0.0.1.
 
 import gzip
 import http.client
+import io
+import socket
 import ssl
 import time
 from urllib.parse import urlencode
@@ -37,13 +39,54 @@ class Response:
         return body.decode("utf-8", "replace")
 
 
+class _CountedSocket:
+    """A connected socket (plain or TLS) that counts the bytes it has received: whether any byte of a
+    response arrived decides whether a request may be sent again (KeptConnection)."""
+
+    def __init__(self, sock):
+        self._sock, self.received = sock, 0
+
+    def recv_into(self, *args):
+        count = self._sock.recv_into(*args)
+        self.received += count
+        return count
+
+    def recv(self, *args):
+        data = self._sock.recv(*args)
+        self.received += len(data)
+        return data
+
+    def makefile(self, mode="rb", *args, **kwargs):
+        if mode != "rb":
+            raise ValueError("only a reading file is counted")
+        self._sock._io_refs += 1  # as socket.makefile does: the file's close gives it back
+        return io.BufferedReader(socket.SocketIO(self, "rb"))
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+class _Counting:
+    def connect(self):
+        super().connect()  # HTTPSConnection's has done the TLS handshake by now
+        self.sock = _CountedSocket(self.sock)
+
+
+class _HTTPConnection(_Counting, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Counting, http.client.HTTPSConnection):
+    pass
+
+
 def connect(host, port, timeout, tls=False, source=None):
     """`source`: the client's own address (another 127.x.y.z is another client to the rate limits)."""
     bind = (source, 0) if source else None
     if tls:  # the test's own self-signed certificate: nothing to verify it against
         context = ssl._create_unverified_context()
-        return http.client.HTTPSConnection(host, port, timeout=timeout, context=context, source_address=bind)
-    return http.client.HTTPConnection(host, port, timeout=timeout, source_address=bind)
+        return _HTTPSConnection(host, port, timeout=timeout, context=context, source_address=bind)
+    return _HTTPConnection(host, port, timeout=timeout, source_address=bind)
 
 
 def _exchange(conn, method, path, body, headers):
@@ -63,11 +106,24 @@ def request(port, method, path, body=None, headers=None, timeout=30, host=HOST, 
         conn.close()
 
 
+# The server closed the connection (a FIN or a reset), not "it did not answer in time": a timeout
+# may mean the request is being handled, so it is never a reason to send it again.
+CLOSED = (ConnectionError, ssl.SSLEOFError)
+
+
 class KeptConnection:
-    """A kept-alive connection (gunicorn's threaded workers keep it open between requests).
+    """A kept-alive connection (gunicorn's threaded workers and nginx keep it open between requests).
 
     Reconnects before a request when the server said it would close or the connection has been idle
-    for half of the server's keep-alive time. A POST is never sent twice: a failure is the caller's.
+    for half of the server's keep-alive time. A server may still close an idle kept connection at
+    any moment (its keep-alive timeout, nginx's reload, gunicorn's graceful stop) while a request is
+    on its way; as browsers and urllib3 do, a request on a REUSED connection that fails because the
+    connection was closed before any byte of the response arrived is sent once more, on a fresh
+    connection, whatever its method. A server that closes an idle connection has not read what
+    arrives on it; one that read a request and died before answering looks the same from here,
+    which is why every such retry is kept in `retried` ((method, error name)) for the caller to
+    report, and why the cluster test counts rows, not answers. Any other failure (a fresh
+    connection, a timeout, a response cut short) is the caller's; nothing is sent a third time.
     """
 
     def __init__(self, port, timeout=180, keepalive=30, host=HOST, tls=False):
@@ -75,6 +131,7 @@ class KeptConnection:
         self.host, self.tls, self.source = host, tls, None
         self.conn = None
         self.last_used = 0.0
+        self.retried = []
 
     def close(self):
         if self.conn is not None:
@@ -85,14 +142,18 @@ class KeptConnection:
         if self.conn is not None and time.monotonic() - self.last_used > self.keepalive / 2:
             self.close()
         for attempt in (1, 2):
-            if self.conn is None:
+            reused = self.conn is not None  # open only after a whole exchange on it
+            if not reused:
                 self.conn = connect(self.host, self.port, self.timeout, self.tls, self.source)
+            sock = self.conn.sock  # None until connected: http.client connects at the first send
+            received = sock.received if sock is not None else 0
             try:
                 result, will_close = _exchange(self.conn, method, path, body, headers)
-            except (OSError, http.client.HTTPException):
+            except (OSError, http.client.HTTPException) as error:
                 self.close()
-                if method == "GET" and attempt == 1:
-                    continue  # a GET may be sent again on a fresh connection
+                if attempt == 1 and reused and isinstance(error, CLOSED) and sock.received == received:
+                    self.retried.append((method, type(error).__name__))
+                    continue
                 raise
             if will_close:
                 self.close()
