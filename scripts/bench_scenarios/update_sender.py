@@ -27,7 +27,6 @@ from petitions import tasks  # noqa: E402
 from petitions.models import ConsentWording, Petition, Signature, UpdateDelivery  # noqa: E402
 from petitions.services import updates  # noqa: E402
 
-
 LANGUAGES = ("en", "ko", "ja", "fr")
 
 
