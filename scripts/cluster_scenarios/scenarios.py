@@ -406,11 +406,12 @@ def scenario_5_outages():
 
     def probe():
         while not stop.is_set():
+            sent_in = phase[0]  # the phase the request was sent in, not the one its answer came in
             try:
                 response = request(c.https_port, "GET", PETITION, tls=True, timeout=30)
-                seen[(phase[0], response.status, "Traceback" in response.text)] += 1
+                seen[(sent_in, response.status, "Traceback" in response.text)] += 1
             except OSError as error:
-                seen[(phase[0], type(error).__name__, False)] += 1
+                seen[(sent_in, type(error).__name__, False)] += 1
             time.sleep(0.2)
 
     phase = ["before"]
@@ -422,8 +423,8 @@ def scenario_5_outages():
     time.sleep(grace)
     phase[0] = "redis-down"
     time.sleep(max(RUN.args.outage_seconds - grace, 1))
+    phase[0] = "redis-back"  # before the start: start_redis returns once Redis answers again
     c.start_redis()
-    phase[0] = "redis-back"
     redis_recovery = _until_ok(c)
     phase[0] = "pg-restart"
     c.pg.stop()
