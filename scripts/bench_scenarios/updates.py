@@ -1,4 +1,4 @@
-"""Updates to supporters: queue and send one update to 100,000 opted-in signers through a mail sink.
+"""Updates to supporters: queue one update to 100,000 opted-in signers, send for a minute to a mail sink.
 
 The sink is a minimal SMTP server (standard library, a thread of this process) that accepts every
 message and counts it; the sender is ``update_sender.py`` in the site's environment, the same code
@@ -15,6 +15,7 @@ from ops import HOST, PYTHON
 from ops.processes import free_port, run
 
 RECIPIENTS = 100_000
+SEND_SECONDS = 60  # the sending is measured over this long, on the full queue of RECIPIENTS
 QUEUE_GOAL = 5_000  # recipients queued per second
 SEND_GOAL = 100  # emails rendered and handed to SMTP per second: ten times UPDATE_SEND_RATE's default
 FLAT_MB = 20  # peak memory may grow at most this much between a tenth and the end
@@ -51,7 +52,7 @@ class Sink(socketserver.ThreadingTCPServer):
     messages = 0
 
 
-def updates(b, recipients=RECIPIENTS):
+def updates(b, recipients=RECIPIENTS, send_seconds=SEND_SECONDS):
     name = "7. update to opted-in signers"
     port = free_port(8825)
     sink = Sink((HOST, port), SmtpSink)
@@ -59,7 +60,9 @@ def updates(b, recipients=RECIPIENTS):
     try:
         env = {**b.env, "EMAIL_URL": f"smtp://{HOST}:{port}"}
         output = run(
-            [PYTHON, "scripts/bench_scenarios/update_sender.py", str(recipients)], env=env, timeout=3600
+            [PYTHON, "scripts/bench_scenarios/update_sender.py", str(recipients), str(send_seconds)],
+            env=env,
+            timeout=1800,
         )
         figures = json.loads(output.stdout.strip().splitlines()[-1])
     except Exception as error:  # the table says why; the run goes on
@@ -72,7 +75,7 @@ def updates(b, recipients=RECIPIENTS):
           f"({figures['queued_per_s']:,}/s)", f">= {QUEUE_GOAL:,}/s", figures["queued_per_s"] >= QUEUE_GOAL)  # fmt: skip
     b.row(f"{name}: sent to SMTP", f"{figures['sent']:,} in {figures['send_seconds']} s "
           f"({figures['sent_per_s']:,}/s; sink got {sink.messages:,})", f">= {SEND_GOAL}/s, all once",
-          figures["sent_per_s"] >= SEND_GOAL and sink.messages == figures["sent"] == recipients)  # fmt: skip
-    growth = figures["peak_mb_at_end"] - figures["peak_mb_at_tenth"]
-    b.row(f"{name}: sender peak memory", f"{figures['peak_mb_at_tenth']} MB at 10 %, "
+          figures["sent_per_s"] >= SEND_GOAL and sink.messages == figures["sent"])  # fmt: skip
+    growth = figures["peak_mb_at_end"] - figures["peak_mb_after_first_batch"]
+    b.row(f"{name}: sender peak memory", f"{figures['peak_mb_after_first_batch']} MB after 1,000, "
           f"{figures['peak_mb_at_end']} MB at the end", f"grows < {FLAT_MB} MB", growth < FLAT_MB)  # fmt: skip
